@@ -274,3 +274,29 @@ def test_raw_frames_pair_with_their_replies() -> None:
     )
     assert client.send(GetParams()).command.request_id == 78
     assert client.send_raw("not json") is None
+
+
+@pytest.mark.parametrize("state", list(SessionState))
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_every_command_in_every_state_matches_the_sdk(
+    state: SessionState, command: Command
+) -> None:
+    client = client_in(state)
+    sdk = Recognizer()
+    for text in _conversation_to(state):
+        sdk.receive(text)
+    try:
+        sdk_send(sdk, command)
+        sdk_allows = True
+    except ProtocolError:
+        sdk_allows = False
+    assert (client.why_not(type(command)) is None) == sdk_allows
+
+
+def _conversation_to(state: SessionState) -> list[str]:
+    frames = []
+    if state is not SessionState.NO_SESSION:
+        frames.append(encode_event(Opened(request_id=1, channel_id="c-1")))
+    if state is SessionState.RECOGNITION:
+        frames.append(encode_event(RecognitionInProgress(request_id=2, channel_id="c-1")))
+    return frames

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from tests.unit.protocol.strategies import events
 from tests.unit.protocol.test_client_role import COMMANDS
 from workbench.protocol.causes import CompletionCause
 from workbench.protocol.codec import encode_command
@@ -45,7 +46,7 @@ from workbench.protocol.messages import (
 from workbench.protocol.pair import ProtocolPair
 from workbench.protocol.params import default_params
 from workbench.protocol.server_role import ServerProtocol, make_channel_id
-from workbench.protocol.states import LocalProtocolError, SessionState, refusal
+from workbench.protocol.states import LocalProtocolError, SessionState, next_state, refusal
 
 BOOLEAN = "builtin:speech/boolean"
 
@@ -394,3 +395,31 @@ def _ok(text: str) -> bool:
 
 TestConversation = Conversation.TestCase
 TestConversation.settings = settings(max_examples=120, stateful_step_count=40, deadline=None)
+
+
+@given(st.sampled_from(list(SessionState)), st.booleans(), events())
+def test_any_event_in_any_state_is_sent_only_when_legal(
+    state: SessionState, answer_owed: bool, event: Event
+) -> None:
+    server = server_in(state)
+    if answer_owed:
+        command = GetParams(request_id=9) if state is SessionState.IDLE else Stop(request_id=9)
+        if refusal(state, type(command)) is None:
+            server.receive(encode_command(command))
+    awaiting = server.awaiting
+    try:
+        text = server.send(event)
+    except LocalProtocolError:
+        # Refused before anything went out: nothing changed.
+        assert server.state is state
+        assert server.awaiting is awaiting
+        return
+    assert sdk_verdict(text).accepted
+    assert server.state is next_state(state, type(event))
+    if event.is_reply:
+        assert awaiting is not None
+        assert event.request_id == awaiting.request_id
+        assert isinstance(event, ErrorEvent) or SUCCESS_REPLY[type(awaiting)] is type(event)
+    else:
+        assert awaiting is None
+        assert state is SessionState.RECOGNITION
