@@ -1,0 +1,173 @@
+"""faster-whisper as a recognition engine: open vocabulary, far better on free speech.
+
+Whisper is not a streaming recognizer: a decoder keeps the utterance's audio and transcribes it
+on demand, at most every ``PARTIAL_EVERY_MS`` of new audio for partial hypotheses (hotword mode,
+end-of-speech decisions) and once more at the end. The grammars bias it through an initial prompt
+("Yes. No." for booleans, a few numbers for digits, the keywords themselves). Output text is
+normalised to protocol transcripts ("42." → "forty two").
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soxr
+
+from workbench.protocol.grammars import GrammarUri, split_alternatives
+from workbench.recognition.engine import (
+    SAMPLE_RATE,
+    EngineUnavailableError,
+    Hypothesis,
+    UnsupportedError,
+)
+from workbench.recognition.transcript_text import normalise_transcript
+
+PARTIAL_EVERY_MS = 600
+_WHISPER_RATE = 16000
+_PROMPTS = {
+    "speech/boolean": "Yes. No.",
+    "speech/spelling/digits": "Numbers: 7, 42, 99, 2024.",
+    "speech/zipcode": "Zip code 90210.",
+    "speech/spelling/phone_number": "Phone number 415 555 0123.",
+    "speech/date": "March 5th, 2024.",
+    "speech/spelling/mixed": "A B C 1 2 3.",
+}
+
+
+def _prompt(grammars: Sequence[GrammarUri]) -> str | None:
+    parts = []
+    for grammar in grammars:
+        if grammar.path == "speech/keywords":
+            words = split_alternatives(grammar.param("alternatives") or "")
+            parts.append(", ".join(word.replace("-", " ") for word in words) + ".")
+        elif grammar.path in _PROMPTS:
+            parts.append(_PROMPTS[grammar.path])
+    return " ".join(parts) or None
+
+
+class WhisperEngine:
+    """faster-whisper with a CTranslate2 model directory (or a model name to download once)."""
+
+    name = "faster-whisper"
+
+    def __init__(self, model: str | Path, *, download_root: Path | None = None) -> None:
+        self._model_ref = model
+        self._download_root = download_root
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        label = Path(model).name if isinstance(model, Path) else str(model)
+        self.asr_model = f"en.whisper-{label}" if label.endswith(".en") else f"whisper-{label}"
+
+    def languages(self) -> frozenset[str]:
+        """English for ``*.en`` models and directories without a multilingual vocabulary."""
+        return frozenset({"en"})
+
+    def load(self) -> Any:
+        """Load the model now (the first decoder would otherwise pay for it); thread-safe."""
+        with self._load_lock:
+            if self._model is None:
+                self._model = self._open()
+            return self._model
+
+    def _open(self) -> Any:
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise EngineUnavailableError(
+                "faster-whisper is not installed: pip install 'h2b-workbench[whisper]'"
+            ) from None
+        reference = self._model_ref
+        if isinstance(reference, Path) and not (reference / "model.bin").is_file():
+            raise EngineUnavailableError(
+                f"{reference} holds no CTranslate2 whisper model (model.bin is missing)"
+            )
+        try:
+            return WhisperModel(
+                str(reference),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=2,
+                download_root=str(self._download_root) if self._download_root else None,
+            )
+        except Exception as error:  # download and load failures come in many types
+            raise EngineUnavailableError(
+                f"cannot get the whisper model {str(reference)!r}: {type(error).__name__}: "
+                f"{error}. If this machine is offline, copy a CTranslate2 model directory "
+                "here and pass it with --whisper-model DIR"
+            ) from None
+
+    def decoder(self, grammars: Sequence[GrammarUri], language: str) -> WhisperDecoder:
+        """A decoder biased towards ``grammars``; English only."""
+        primary = language.split("-", maxsplit=1)[0].lower()
+        if primary not in self.languages():
+            raise UnsupportedError(
+                f"speech_language {language!r} is not available with {self.asr_model}; "
+                f"available: {', '.join(sorted(self.languages()))}"
+            )
+        return WhisperDecoder(self, _prompt(grammars))
+
+    def transcribe(self, audio16k: np.ndarray, prompt: str | None) -> Hypothesis | None:
+        """One pass over 16 kHz float audio; None when nothing was said."""
+        model = self.load()
+        with self._run_lock:
+            segments, _info = model.transcribe(
+                audio16k,
+                language="en",
+                beam_size=5,
+                without_timestamps=True,
+                condition_on_previous_text=False,
+                initial_prompt=prompt,
+                vad_filter=False,
+            )
+            segments = list(segments)
+        text = normalise_transcript(" ".join(segment.text for segment in segments))
+        if not text:
+            return None
+        logprob = sum(s.avg_logprob for s in segments) / len(segments)
+        no_speech = max(s.no_speech_prob for s in segments)
+        confidence = math.exp(min(logprob, 0.0)) * (1.0 - no_speech)
+        return Hypothesis(text, max(0.0, min(1.0, confidence)))
+
+
+class WhisperDecoder:
+    """Keeps one utterance's audio; transcribes it when asked."""
+
+    def __init__(self, engine: WhisperEngine, prompt: str | None) -> None:
+        self._engine = engine
+        self._prompt = prompt
+        self._chunks: list[np.ndarray] = []
+        self._samples = 0
+        self._partial_at = 0
+        self._partial = ""
+
+    def feed(self, pcm: bytes) -> None:
+        """Keep 8 kHz int16 audio."""
+        self._chunks.append(np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0)
+        self._samples += len(pcm) // 2
+
+    def _audio16k(self) -> np.ndarray:
+        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+        return np.asarray(soxr.resample(audio, SAMPLE_RATE, _WHISPER_RATE), dtype=np.float32)
+
+    def partial(self) -> str:
+        """The transcript so far, refreshed every ``PARTIAL_EVERY_MS`` of new audio."""
+        new_ms = (self._samples - self._partial_at) * 1000 // SAMPLE_RATE
+        if self._samples and new_ms >= PARTIAL_EVERY_MS:
+            self._partial_at = self._samples
+            best = self._engine.transcribe(self._audio16k(), self._prompt)
+            self._partial = best.transcript if best else ""
+        return self._partial
+
+    def finish(self, n_best: int = 1) -> list[Hypothesis]:
+        """The final transcript (whisper gives a single hypothesis)."""
+        del n_best
+        if not self._samples:
+            return []
+        best = self._engine.transcribe(self._audio16k(), self._prompt)
+        return [best] if best else []
