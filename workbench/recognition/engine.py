@@ -56,7 +56,7 @@ class Engine(Protocol):
         """Primary language subtags it has models for, e.g. ``{"en"}``."""
 
     def decoder(self, grammars: Sequence[GrammarUri], language: str) -> Decoder:
-        """A decoder constrained (where the engine can) to ``grammars`` (builtins, aliases resolved).
+        """A decoder constrained, where the engine can, to ``grammars`` (builtins only).
 
         Raises :class:`UnsupportedError` naming what is available when it cannot serve them.
         """

@@ -80,7 +80,7 @@ def test_french_is_unsupported_and_names_english(engine: WhisperEngine) -> None:
 
 
 def test_missing_model_directory_is_named(tmp_path: Path) -> None:
-    with pytest.raises(EngineUnavailableError, match="model.bin is missing"):
+    with pytest.raises(EngineUnavailableError, match=r"model\.bin is missing"):
         WhisperEngine(tmp_path).load()
 
 

@@ -1,0 +1,1 @@
+"""Offline recognition for the embedded local server: end-pointing, engines, NLU per grammar."""
