@@ -84,7 +84,7 @@ def _noise(samples: int, seed: int) -> np.ndarray:
 def _with_noise_floor(pcm: bytes, seed: int) -> bytes:
     clean = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     noisy = np.rint(clean + _noise(clean.size, seed))
-    return np.clip(noisy, -32768, 32767).astype("<i2").tobytes()
+    return bytes(np.clip(noisy, -32768, 32767).astype("<i2").tobytes())
 
 
 def _run(command: list[str], stdin: bytes | None = None) -> None:
@@ -121,8 +121,10 @@ def synthesize(
     key = (_FORMAT_VERSION, engine, voice, rate, NOISE_SD, text)
     name = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     cached = _cache_dir() / f"{name}.raw"
-    if cached.exists():
+    try:
         return cached.read_bytes()
+    except FileNotFoundError:
+        pass  # not made yet (or the cache was cleared): synthesize it
     with tempfile.TemporaryDirectory(prefix="h2b-tts-") as work:
         wav = Path(work) / "speech.wav"
         raw = Path(work) / "speech.raw"

@@ -25,8 +25,15 @@ NOT_YET_MESSAGE = (
 Handler = Callable[[argparse.Namespace], int]
 SubcommandRegistrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-# Later issues append their registrars here (serve, recognize, devices...).
-SUBCOMMANDS: list[SubcommandRegistrar] = []
+
+def _serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from workbench.app import serve_command
+
+    serve_command.register(subparsers)
+
+
+# Later issues append their registrars here (recognize, devices...).
+SUBCOMMANDS: list[SubcommandRegistrar] = [_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

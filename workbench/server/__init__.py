@@ -1,0 +1,1 @@
+"""The embedded local H2B server: token endpoint, ``/bots`` WebSocket, sessions and recognition."""
