@@ -41,7 +41,7 @@ class SdkSession:
     async def send(self, frame: str) -> None:
         await self.ws.send_str(frame)
 
-    async def event(self, timeout: float = 15.0) -> Any:
+    async def event(self, timeout: float = 30.0) -> Any:
         message = await self.ws.receive(timeout=timeout)
         assert message.type is aiohttp.WSMsgType.TEXT, message
         return self.recognizer.receive(message.data)

@@ -227,22 +227,29 @@ class RecognitionRun:
         events: list[EndpointEvent] = []
         if self._wants_partial(endpointer, was_in_speech):
             self._partial_at = endpointer.now_ms
+            began = self._monotonic()
             partial = await self._in_executor(self._decoder.partial)
             events.extend(endpointer.set_match(self._best_match(partial)))
+            log.debug(
+                "request %s at %d ms: partial %r in %.0f ms",
+                self.recognize.request_id,
+                endpointer.now_ms,
+                partial,
+                (self._monotonic() - began) * 1000,
+            )
         if self._should_reset_hotword(endpointer):
             self._decoder = await self._in_executor(self._new_decoder)
             self._fed_speech = False
         return events
 
     def _wants_partial(self, endpointer: Endpointer, was_in_speech: bool) -> bool:
-        """When the running hypothesis is worth its cost.
+        """When the running hypothesis is worth its cost: when speech pauses, and every
+        ``PARTIAL_EVERY_MS`` during long speech.
 
-        Hotword mode looks for a match all the time (decoders throttle themselves). Normal mode
-        needs the match when speech pauses, to pick the right silence timer, and now and then
-        during long speech for the no-match timer.
+        Normal mode needs the match at a pause to pick the silence timer, and now and then for
+        the no-match timer; hotword mode looks for its match at the same moments. Decoding the
+        first syllables of a word invites wrong guesses, so nothing is asked mid-word.
         """
-        if endpointer.mode == "hotword":
-            return True
         paused = was_in_speech and not endpointer.in_speech
         return paused or endpointer.now_ms - self._partial_at >= PARTIAL_EVERY_MS
 
