@@ -20,7 +20,7 @@ help:
 run:
 	@$(BOOTSTRAP) app
 	@$(VENV)/bin/h2b-workbench --version
-	@echo "make run: the desktop window arrives with the GUI issue; today the command line only answers --version."
+	@echo "make run: the desktop window arrives with the GUI issue; today: .venv/bin/h2b-workbench serve (the local H2B server)."
 
 # pytest exits 5 when it collects no tests; that fails the target like any other failure.
 # Benchmarks (marker `benchmark`) measure speed and take minutes: `make bench` runs them, not this.

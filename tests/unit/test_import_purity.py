@@ -106,7 +106,7 @@ def test_the_command_without_arguments_explains_what_exists(
     assert cli.main([]) == 0
     out = capsys.readouterr().out
     assert "desktop window is not built yet" in " ".join(out.split())
-    assert "--version" in out
+    assert "h2b-workbench serve" in " ".join(out.split())
 
 
 def test_version_and_usage_errors_return_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,3 +114,8 @@ def test_version_and_usage_errors_return_exit_codes(capsys: pytest.CaptureFixtur
     assert capsys.readouterr().out == f"h2b-workbench {workbench.__version__}\n"
     assert cli.main(["--no-such-option"]) == 2
     assert "usage: h2b-workbench" in capsys.readouterr().err
+
+
+def test_serve_refuses_half_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--client-id", "only-the-id"]) == 2
+    assert "--client-secret" in capsys.readouterr().err

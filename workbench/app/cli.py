@@ -16,10 +16,10 @@ import workbench
 PROG = "h2b-workbench"
 
 NOT_YET_MESSAGE = (
-    f"{PROG} {workbench.__version__}: the desktop window is not built yet. Today the package "
-    "holds the sans-IO core of the Stream H2B protocol (workbench.protocol) and this command "
-    f"line, which only answers `{PROG} --version`; the window, the local server and the "
-    "recognition commands arrive with their own issues."
+    f"{PROG} {workbench.__version__}: the desktop window is not built yet. Today the command "
+    f"line runs the local H2B server (`{PROG} serve`, offline recognition; `{PROG} serve "
+    "--help` says how to point the official SDK at it); the window and the recognize "
+    "command arrive with their own issues."
 )
 
 Handler = Callable[[argparse.Namespace], int]
