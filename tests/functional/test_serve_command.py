@@ -61,7 +61,8 @@ async def test_serve_names_a_port_in_use() -> None:
     try:
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "workbench", "serve", "--port", str(port),
-            "--engine", "pocketsphinx", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            "--engine", "pocketsphinx",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         _out, err = await asyncio.wait_for(child.communicate(), 60)
     finally:
