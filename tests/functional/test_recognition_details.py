@@ -18,7 +18,7 @@ from uhlive.stream.recognition import (
 from tests.audio_fixtures import silence, synthesize
 from tests.functional.conftest import CREDENTIALS, fetch_token
 from tests.functional.streaming import SdkSession, sdk_session
-from workbench.recognition.pocketsphinx_engine import PocketsphinxEngine
+from workbench.recognition.engines import make_engine
 from workbench.server.app import ServerConfig
 from workbench.server.runner import EmbeddedServer
 
@@ -87,8 +87,9 @@ async def test_hotword_max_duration(server: EmbeddedServer) -> None:
 
 async def test_pocketsphinx_engine_end_to_end() -> None:
     config = ServerConfig(credentials=CREDENTIALS)
+    engine = make_engine("pocketsphinx")  # decoders in worker processes, as users get it
     async with (
-        EmbeddedServer(engine=PocketsphinxEngine(), config=config) as server,
+        EmbeddedServer(engine=engine, config=config) as server,
         sdk_session(server) as session,
     ):
         events = await recognise(session, DIGITS, say="forty two")
@@ -146,3 +147,21 @@ async def test_logs_never_hold_secrets_or_tokens(
     assert token not in caplog.text
     assert CREDENTIALS.client_secret not in caplog.text
     assert "forged" not in caplog.text
+
+
+async def test_stop_releases_the_pocketsphinx_worker() -> None:
+    config = ServerConfig(credentials=CREDENTIALS)
+    engine = make_engine("pocketsphinx")
+    async with EmbeddedServer(engine=engine, config=config) as server:
+        async with sdk_session(server) as session:
+            await session.send(session.recognizer.recognize(DIGITS, speech_language="en"))
+            assert isinstance(await session.event(), RecognitionInProgress)
+            session.say(speech("forty"))
+            await asyncio.sleep(1.0)
+            await session.request(session.recognizer.stop())
+        for _ in range(50):
+            if len(engine._idle) == 2:  # type: ignore[attr-defined]
+                break
+            await asyncio.sleep(0.1)
+        assert len(engine._idle) == 2  # type: ignore[attr-defined]
+    engine.close()  # type: ignore[attr-defined]

@@ -112,4 +112,7 @@ async def _serve(  # noqa: PLR0917 - one call site, all positional by design
     finally:
         print("stopping...", flush=True)
         await server.stop()
+        close = getattr(engine, "close", None)
+        if callable(close):
+            close()
     return 0

@@ -59,6 +59,8 @@ def make_engine(name: str = "auto", whisper_model: str | Path | None = None) -> 
                 f"NAME (downloaded on first use), or set {WHISPER_MODEL_VARIABLE}"
             )
         log.info("no whisper model found; the local server uses pocketsphinx")
+    from workbench.recognition.decoder_process import ProcessEngine
     from workbench.recognition.pocketsphinx_engine import PocketsphinxEngine
 
-    return PocketsphinxEngine()
+    # pocketsphinx holds the GIL while decoding: its decoders run in worker processes.
+    return ProcessEngine(PocketsphinxEngine)

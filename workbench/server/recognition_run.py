@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -89,6 +90,11 @@ _T = TypeVar("_T")
 Emit = Callable[["RecognitionRun", Event], Awaitable[bool]]
 
 
+def _close_after(executor: ThreadPoolExecutor, close: Callable[[], object]) -> None:
+    executor.shutdown(wait=True)
+    close()
+
+
 @dataclass(frozen=True, slots=True)
 class _Reading:
     """One hypothesis read through the grammars: which one matched, and how."""
@@ -156,7 +162,17 @@ class RecognitionRun:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._release()
+
+    def _release(self) -> None:
+        """Stop the executor; a decoder that holds a resource is closed once its last call ends."""
+        executor = self._executor
+        executor.shutdown(wait=False, cancel_futures=True)
+        close = getattr(getattr(self, "_decoder", None), "close", None)
+        if callable(close):
+            threading.Thread(
+                target=_close_after, args=(executor, close), name="h2b-decoder-close", daemon=True
+            ).start()
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -175,7 +191,7 @@ class RecognitionRun:
             log.exception("recognition failed")
             await self._complete_failure(CompletionCause.ERROR, f"recognizer error: {error}")
         finally:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._release()
 
     async def _recognise(self) -> None:
         self._started_epoch_ms = int(self._wall_clock() * 1000)
@@ -238,6 +254,9 @@ class RecognitionRun:
                 (self._monotonic() - began) * 1000,
             )
         if self._should_reset_hotword(endpointer):
+            close = getattr(self._decoder, "close", None)
+            if callable(close):
+                await self._in_executor(close)
             self._decoder = await self._in_executor(self._new_decoder)
             self._fed_speech = False
         return events
