@@ -27,14 +27,20 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 DIGITS = "builtin:speech/spelling/digits?regex=[0-9]{1,2}"
 
 
-def speech(text: str) -> bytes:
-    return silence(400) + synthesize(text, "slt", "flite") + silence(200)
+def speech(text: str, voice: str = "slt", tts: str = "flite") -> bytes:
+    return silence(400) + synthesize(text, voice, tts) + silence(200)  # type: ignore[arg-type]
 
 
-async def recognise(session: SdkSession, *grammars: str, say: str | None, **params: object) -> list:
+async def recognise(
+    session: SdkSession,
+    *grammars: str,
+    say: str | None,
+    voice: tuple[str, str] = ("slt", "flite"),
+    **params: object,
+) -> list:
     await session.send(session.recognizer.recognize(*grammars, speech_language="en", **params))
     if say is not None:
-        session.say(speech(say))
+        session.say(speech(say, *voice))
     events = [await session.event()]
     assert isinstance(events[0], RecognitionInProgress), events
     while not isinstance(events[-1], RecognitionComplete):
@@ -42,9 +48,12 @@ async def recognise(session: SdkSession, *grammars: str, say: str | None, **para
     return events
 
 
-async def test_several_grammars_first_match_wins(server: EmbeddedServer) -> None:
+@pytest.mark.parametrize("voice", [("slt", "flite"), ("en-us+klatt", "espeak-ng")])
+async def test_several_grammars_first_match_wins(
+    server: EmbeddedServer, voice: tuple[str, str]
+) -> None:
     async with sdk_session(server) as session:
-        events = await recognise(session, DIGITS, "builtin:speech/boolean", say="yes")
+        events = await recognise(session, DIGITS, "builtin:speech/boolean", say="yes", voice=voice)
         complete = events[-1]
         assert complete.completion_cause is CompletionCause.Success
         assert complete.body.grammar_uri == "builtin:speech/boolean"
