@@ -29,7 +29,7 @@ die() {
 }
 
 app_packages=(
-    libportaudio2
+    libportaudio2 openssl
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
     libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
 )
