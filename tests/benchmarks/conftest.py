@@ -16,12 +16,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.support import Table
+from tests.benchmarks.support import Table, close_engines
 
 REPORT_PATH = Path("build") / "benchmarks" / "recognition.md"
 """Where the tables go, relative to the repository root."""
 
 _TABLES = pytest.StashKey[list[Table]]()
+_LOAD = pytest.StashKey[str]()
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_LOAD] = _load_average()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    close_engines()
 
 
 @pytest.fixture
@@ -63,7 +79,11 @@ def pytest_terminal_summary(
     tables = config.stash.get(_TABLES, [])
     if not tables:
         return
-    header = f"Recognition benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, {_machine()}"
+    header = (
+        f"Recognition benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, {_machine()}\n\n"
+        f"Load average (1, 5, 15 min) before: {config.stash.get(_LOAD, 'unknown')}, "
+        f"after: {_load_average()} (anything else running skews the times)"
+    )
     text = "\n\n".join([header, *(table.markdown() for table in tables)]) + "\n"
     terminalreporter.write_sep("=", "benchmark results")
     terminalreporter.write_line(text)

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from workbench.recognition.engine import Engine
 from workbench.recognition.engines import find_whisper_model, make_engine
 
+IN_PROCESS = "pocketsphinx-in-process"
+"""A bare ``PocketsphinxEngine`` in the test process, not what ``make_engine`` wraps it in."""
+
 
 @dataclass
 class Table:
@@ -40,7 +43,7 @@ class Table:
 
 
 _ENGINES: dict[str, Engine] = {}
-_LOAD_S: dict[str, float] = {}
+_READY_S: dict[str, float] = {}
 
 
 def resolve(name: str) -> str:
@@ -50,20 +53,44 @@ def resolve(name: str) -> str:
     return name
 
 
+def _build(key: str) -> Engine:
+    if key == IN_PROCESS:
+        from workbench.recognition.pocketsphinx_engine import PocketsphinxEngine
+
+        return PocketsphinxEngine()
+    return make_engine(key)
+
+
 def bench_engine(name: str) -> Engine:
-    """``make_engine(name)`` with its model loaded, built once per run (``auto`` shares one)."""
+    """``make_engine(name)`` (or :data:`IN_PROCESS`) made ready, once per run."""
     key = resolve(name)
     if key not in _ENGINES:
         started = time.perf_counter()
-        engine = make_engine(key)
+        engine = _build(key)
         load = getattr(engine, "load", None)
         if callable(load):
             load()
-        _LOAD_S[key] = time.perf_counter() - started
+        _READY_S[key] = time.perf_counter() - started
         _ENGINES[key] = engine
     return _ENGINES[key]
 
 
-def load_seconds(name: str) -> float:
-    """How long building ``name`` and loading its model took (after :func:`bench_engine`)."""
-    return _LOAD_S[resolve(name)]
+def ready_seconds(name: str) -> float:
+    """How long building ``name`` and its ``load()`` took (after :func:`bench_engine`)."""
+    return _READY_S[resolve(name)]
+
+
+def engine_label(name: str) -> str:
+    """``pocketsphinx [ProcessEngine]``: the engine's name and the class that runs it."""
+    engine = bench_engine(name)
+    label = f"{engine.name} [{type(engine).__name__}]"
+    return f"auto = {label}" if name == "auto" else label
+
+
+def close_engines() -> None:
+    """Stop what the engines started (worker processes), at the end of the run."""
+    for engine in _ENGINES.values():
+        close = getattr(engine, "close", None)
+        if callable(close):
+            close()
+    _ENGINES.clear()
