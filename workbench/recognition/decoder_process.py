@@ -102,6 +102,8 @@ class ProcessEngine:
         self._languages = local.languages()
         self._warm = warm
         self._idle: list[_Worker] = []
+        self._starting = 0
+        self._closed = False
         self._lock = threading.Lock()
 
     def languages(self) -> frozenset[str]:
@@ -111,27 +113,47 @@ class ProcessEngine:
     def load(self) -> None:
         """Start the warm workers (each loads its own model)."""
         with self._lock:
+            self._closed = False
             while len(self._idle) < self._warm:
                 self._idle.append(_Worker(self._engine_type))
 
     def close(self) -> None:
-        """Stop the idle workers (busy ones stop when their decoder is done)."""
+        """Stop the idle workers (busy and starting ones stop when they come back)."""
         with self._lock:
             idle, self._idle = self._idle, []
+            self._closed = True
         for worker in idle:
             worker.stop()
 
     def _take(self) -> _Worker:
+        """A warm worker if one is idle (and start its replacement), else a new one."""
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():
+                    self._replenish()
                     return worker
+        self._replenish()
         return _Worker(self._engine_type)
+
+    def _replenish(self) -> None:
+        """Start workers in the background until ``warm`` are idle or starting (lock held)."""
+        missing = self._warm - len(self._idle) - self._starting
+        for _ in range(max(0, missing)):
+            self._starting += 1
+            threading.Thread(target=self._start_one, name="h2b-decoder-start", daemon=True).start()
+
+    def _start_one(self) -> None:
+        try:
+            worker = _Worker(self._engine_type)
+        finally:
+            with self._lock:
+                self._starting -= 1
+        self._give_back(worker)
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
-            if worker.alive() and len(self._idle) < self._warm:
+            if worker.alive() and len(self._idle) < self._warm and not self._closed:
                 self._idle.append(worker)
                 return
         worker.stop()

@@ -1,10 +1,10 @@
 """faster-whisper as a recognition engine: open vocabulary, far better on free speech.
 
 Whisper is not a streaming recognizer: a decoder keeps the utterance's audio and transcribes it
-on demand, at most every ``PARTIAL_EVERY_MS`` of new audio for partial hypotheses (hotword mode,
-end-of-speech decisions) and once more at the end. The grammars bias it through an initial prompt
-("Yes. No." for booleans, a few numbers for digits, the keywords themselves). Output text is
-normalised to protocol transcripts ("42." → "forty two").
+when asked, at most once per new audio: the server asks at pauses in speech (hotword matches,
+end-of-speech decisions) and the final n-best then comes from that same pass. The grammars bias
+it through an initial prompt ("Yes. No." for booleans, a few numbers, the keywords themselves).
+Output text is normalised to protocol transcripts ("42." → "forty two").
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from workbench.recognition.engine import (
 )
 from workbench.recognition.transcript_text import normalise_transcript
 
-PARTIAL_EVERY_MS = 400
 NBEST_BEAMS = 8
+TRANSCRIBE_WORKERS = 2
 CONFIDENCE_EXPONENT = 0.35
 """Calibration of exp(mean token log-probability) × P(speech) into a 0..1 confidence.
 
@@ -68,7 +68,6 @@ class WhisperEngine:
         self._download_root = download_root
         self._model: Any = None
         self._load_lock = threading.Lock()
-        self._run_lock = threading.Lock()
         self._tokenizer_cache: Any = None
         label = Path(model).name if isinstance(model, Path) else str(model)
         self.asr_model = f"en.whisper-{label}" if label.endswith(".en") else f"whisper-{label}"
@@ -102,6 +101,7 @@ class WhisperEngine:
                 device="cpu",
                 compute_type="int8",
                 cpu_threads=2,
+                num_workers=TRANSCRIBE_WORKERS,
                 download_root=str(self._download_root) if self._download_root else None,
             )
         except Exception as error:  # download and load failures come in many types
@@ -122,7 +122,7 @@ class WhisperEngine:
         return WhisperDecoder(self, _prompt(grammars))
 
     def transcribe(
-        self, audio16k: np.ndarray, prompt: str | None, n_best: int = 1, *, beams: int = 0
+        self, audio16k: np.ndarray, prompt: str | None, n_best: int = 1
     ) -> list[Hypothesis]:
         """Up to ``n_best`` distinct transcripts of one utterance (≤ 30 s), best first.
 
@@ -132,23 +132,23 @@ class WhisperEngine:
         from faster_whisper.audio import pad_or_trim
 
         model = self.load()
-        beams = beams or max(n_best, NBEST_BEAMS)
-        with self._run_lock:
-            tokenizer = self._tokenizer(model)
-            features = pad_or_trim(model.feature_extractor(audio16k))
-            encoded = model.encode(features)
-            previous = tokenizer.encode(" " + prompt.strip()) if prompt else []
-            tokens = model.get_prompt(tokenizer, previous_tokens=previous, without_timestamps=True)
-            result = model.model.generate(
-                encoded,
-                [tokens],
-                beam_size=beams,
-                num_hypotheses=beams,
-                return_scores=True,
-                return_no_speech_prob=True,
-                max_length=MAX_TOKENS,
-                suppress_blank=True,
-            )[0]
+        beams = max(n_best, NBEST_BEAMS)
+        tokenizer = self._tokenizer(model)
+        # Thread-safe: CTranslate2 runs TRANSCRIBE_WORKERS calls at once and queues the rest.
+        features = pad_or_trim(model.feature_extractor(audio16k))
+        encoded = model.encode(features)
+        previous = tokenizer.encode(" " + prompt.strip()) if prompt else []
+        tokens = model.get_prompt(tokenizer, previous_tokens=previous, without_timestamps=True)
+        result = model.model.generate(
+            encoded,
+            [tokens],
+            beam_size=beams,
+            num_hypotheses=beams,
+            return_scores=True,
+            return_no_speech_prob=True,
+            max_length=MAX_TOKENS,
+            suppress_blank=True,
+        )[0]
         speech = 1.0 - float(result.no_speech_prob)
         hypotheses: list[Hypothesis] = []
         seen: set[str] = set()
@@ -162,6 +162,10 @@ class WhisperEngine:
         return hypotheses[:n_best]
 
     def _tokenizer(self, model: Any) -> Any:
+        with self._load_lock:
+            return self._make_tokenizer(model)
+
+    def _make_tokenizer(self, model: Any) -> Any:
         if self._tokenizer_cache is None:
             from faster_whisper.tokenizer import Tokenizer
 
@@ -174,15 +178,15 @@ class WhisperEngine:
 
 
 class WhisperDecoder:
-    """Keeps one utterance's audio; transcribes it when asked."""
+    """Keeps one utterance's audio; transcribes it when asked, once per new audio."""
 
     def __init__(self, engine: WhisperEngine, prompt: str | None) -> None:
         self._engine = engine
         self._prompt = prompt
         self._chunks: list[np.ndarray] = []
         self._samples = 0
-        self._partial_at = 0
-        self._partial = ""
+        self._decoded_samples = -1
+        self._decoded: list[Hypothesis] = []
 
     def feed(self, pcm: bytes) -> None:
         """Keep 8 kHz int16 audio."""
@@ -193,17 +197,28 @@ class WhisperDecoder:
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
         return np.asarray(soxr.resample(audio, SAMPLE_RATE, _WHISPER_RATE), dtype=np.float32)
 
+    def _nbest(self, depth: int) -> list[Hypothesis]:
+        """The n-best of all the audio so far, computed once per new audio."""
+        if self._decoded_samples != self._samples or depth > NBEST_BEAMS:
+            self._decoded = self._engine.transcribe(
+                self._audio16k(), self._prompt, max(depth, NBEST_BEAMS)
+            )
+            self._decoded_samples = self._samples
+        return self._decoded[:depth]
+
     def partial(self) -> str:
-        """The transcript so far, refreshed every ``PARTIAL_EVERY_MS`` of new audio."""
-        new_ms = (self._samples - self._partial_at) * 1000 // SAMPLE_RATE
-        if self._samples and new_ms >= PARTIAL_EVERY_MS:
-            self._partial_at = self._samples
-            best = self._engine.transcribe(self._audio16k(), self._prompt, beams=1)
-            self._partial = best[0].transcript if best else ""
-        return self._partial
+        """The best transcript of the audio so far.
+
+        It is the full n-best decoding, kept: when the caller asks at the end of speech (as the
+        server does) and feeds nothing more, ``finish`` costs nothing.
+        """
+        if not self._samples:
+            return ""
+        best = self._nbest(NBEST_BEAMS)
+        return best[0].transcript if best else ""
 
     def finish(self, n_best: int = 1) -> list[Hypothesis]:
         """The n-best transcripts of the whole utterance."""
         if not self._samples:
             return []
-        return self._engine.transcribe(self._audio16k(), self._prompt, n_best)
+        return self._nbest(n_best)

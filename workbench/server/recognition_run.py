@@ -134,6 +134,7 @@ class RecognitionRun:
         self._language = str(params.get("speech_language", "en"))
         self._preroll: deque[bytes] = deque()
         self._preroll_ms = 0
+        self._trailing: list[bytes] = []
         self._fed_speech = False
         self._partial_at = 0
         self.finished = False
@@ -238,7 +239,15 @@ class RecognitionRun:
                 await self._in_executor(self._decoder.feed, earlier)
             self._preroll.clear()
             self._preroll_ms = 0
-        await self._in_executor(self._decoder.feed, pcm)
+        if endpointer.in_speech or was_in_speech:
+            # Silence after speech waits aside: a decoder that heard nothing new since the
+            # pause can answer the final request from what it decoded at the pause.
+            for held in self._trailing:
+                await self._in_executor(self._decoder.feed, held)
+            self._trailing.clear()
+            await self._in_executor(self._decoder.feed, pcm)
+        else:
+            self._trailing.append(pcm)
         self._fed_speech = True
         events: list[EndpointEvent] = []
         if self._wants_partial(endpointer, was_in_speech):
@@ -259,6 +268,7 @@ class RecognitionRun:
                 await self._in_executor(close)
             self._decoder = await self._in_executor(self._new_decoder)
             self._fed_speech = False
+            self._trailing.clear()
         return events
 
     def _wants_partial(self, endpointer: Endpointer, was_in_speech: bool) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -36,14 +37,24 @@ def test_same_words_as_in_process(engine: ProcessEngine) -> None:
     assert remote.finish()[0].transcript == "forty two"  # finished once, answered again
 
 
-def test_decoding_happens_in_another_process(engine: ProcessEngine) -> None:
+def test_decoding_happens_in_another_process_and_workers_stay_warm(
+    engine: ProcessEngine,
+) -> None:
     decoder = engine.decoder([DIGITS], "en")
     worker = decoder._worker
     assert worker is not None
     assert worker.process.pid not in (None, os.getpid())
     decoder.close()
-    assert engine._idle == [worker]  # reused by the next decoder
-    assert engine.decoder([DIGITS], "en-US")._worker is worker
+    for _ in range(100):  # a replacement was started when the worker was taken
+        if len(engine._idle) == 1 and not engine._starting:
+            break
+        time.sleep(0.05)
+    assert len(engine._idle) == 1
+    assert engine._idle[0].alive()
+    following = engine.decoder([DIGITS], "en-US")
+    assert following._worker is not None
+    assert following._worker.alive()
+    following.close()
 
 
 def test_engine_errors_cross_the_process_boundary(engine: ProcessEngine) -> None:
