@@ -126,12 +126,13 @@ class ProcessEngine:
             worker.stop()
 
     def _take(self) -> _Worker:
-        """A warm worker if one is idle (and start its replacement), else a new one."""
+        """A warm worker if one is idle, else a new one; the pool refills once it runs dry."""
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():
-                    self._replenish()
+                    if not self._idle:  # the last warm one: get ready for a burst
+                        self._replenish()
                     return worker
         self._replenish()
         return _Worker(self._engine_type)
