@@ -16,7 +16,8 @@ Rules (numbers are read as described in :mod:`workbench.recognition.english_numb
   letters and letter names ("bee", "alpha") are letters, "o"/"oh" may be a letter or zero (the
   reading the regex accepts wins), "double u" is w, "b as in bravo" is one b.
 * keywords: the first alternative, in the list's order, whose words appear in a row in the
-  transcript (as spoken, or with numbers in digits); the value is the keyword as written.
+  transcript (as spoken, or with numbers in digits); the value is the keyword as written. Else
+  a near match (:mod:`~workbench.recognition.fuzzy_keywords`), its confidence × ``NEAR_FACTOR``.
 * text2num: the transcript with numbers in digits; grammar/none, speech/transcribe, speech/none:
   the transcript. All four are FULL for any non-empty transcript.
 * zipcode: 5 digits FULL, fewer PARTIAL. phone_number: E.164 for the country of ``language``
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING, Final
 
 from workbench.protocol.grammars import GrammarError, regex_examples, split_alternatives
 from workbench.recognition import english_numbers as en
+from workbench.recognition.fuzzy_keywords import near_keyword
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -67,6 +69,8 @@ class NluResult:
 
 
 NO_MATCH: Final = NluResult(MatchKind.NONE, None, 0.0)
+NEAR_FACTOR: Final = 0.7
+"""Confidence factor of a keyword matched nearly (misspelt by the recognizer), not as such."""
 
 _YES: Final = (
     *"yes yeah yep yup sure correct right exactly absolutely okay ok affirmative true".split(),
@@ -233,7 +237,10 @@ def _keywords(grammar: GrammarUri, transcript: str, words: Sequence[str], lang: 
             starts = range(len(said) - len(wanted) + 1)
             if wanted and any(said[i : i + len(wanted)] == wanted for i in starts):
                 return NluResult(MatchKind.FULL, keyword, _coverage(len(wanted), len(said)))
-    return NO_MATCH
+    if (near := near_keyword(words, keywords)) is None:
+        return NO_MATCH
+    confidence = round(NEAR_FACTOR * _coverage(near[1], len(words)), 3)
+    return NluResult(MatchKind.FULL, near[0], confidence)
 
 
 def _transcribe(grammar: GrammarUri, transcript: str, words: Sequence[str], lang: str) -> NluResult:

@@ -4,7 +4,9 @@ Whisper is not a streaming recognizer: a decoder keeps the utterance's audio and
 when asked, at most once per new audio: the server asks at pauses in speech (hotword matches,
 end-of-speech decisions) and the final n-best then comes from that same pass. The grammars bias
 it through an initial prompt ("Yes. No." for booleans, a few numbers, the keywords themselves).
-Output text is normalised to protocol transcripts ("42." → "forty two").
+Output text is normalised to protocol transcripts ("42." → "forty two"). When a keyword list is
+requested and no hypothesis is in it, whisper scores the keywords themselves
+(:mod:`workbench.recognition.whisper_phrases`) and the best one may join the n-best.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from workbench.recognition.engine import (
     UnsupportedError,
 )
 from workbench.recognition.transcript_text import normalise_transcript
+from workbench.recognition.whisper_phrases import PhraseList, grammar_hypothesis, phrase_list
 
 NBEST_BEAMS = 8
 TRANSCRIBE_WORKERS = 2
@@ -119,15 +122,21 @@ class WhisperEngine:
                 f"speech_language {language!r} is not available with {self.asr_model}; "
                 f"available: {', '.join(sorted(self.languages()))}"
             )
-        return WhisperDecoder(self, _prompt(grammars))
+        return WhisperDecoder(self, _prompt(grammars), phrase_list(grammars))
 
     def transcribe(
-        self, audio16k: np.ndarray, prompt: str | None, n_best: int = 1
+        self,
+        audio16k: np.ndarray,
+        prompt: str | None,
+        n_best: int = 1,
+        listed: PhraseList | None = None,
     ) -> list[Hypothesis]:
         """Up to ``n_best`` distinct transcripts of one utterance (≤ 30 s), best first.
 
         The beam is at least ``NBEST_BEAMS`` wide whatever ``n_best`` is; empty and repeated
-        transcripts are dropped.
+        transcripts are dropped. With ``listed`` phrases and none of the transcripts accepted by
+        their grammars, the best phrase whisper finds likely enough is placed among them by its
+        confidence (within the first ``n_best``).
         """
         from faster_whisper.audio import pad_or_trim
 
@@ -151,14 +160,27 @@ class WhisperEngine:
         )[0]
         speech = 1.0 - float(result.no_speech_prob)
         hypotheses: list[Hypothesis] = []
-        seen: set[str] = set()
+        seen: dict[str, str] = {}
         for ids, score in zip(result.sequences_ids, result.scores, strict=True):
-            text = normalise_transcript(tokenizer.decode(ids))
+            decoded = tokenizer.decode(ids)
+            text = normalise_transcript(decoded)
             if not text or text in seen:
                 continue
-            seen.add(text)
+            seen[text] = decoded
             confidence = (math.exp(min(float(score), 0.0)) * speech) ** CONFIDENCE_EXPONENT
             hypotheses.append(Hypothesis(text, max(0.0, min(1.0, confidence))))
+        hypotheses = hypotheses[:n_best]
+        if listed and hypotheses and not any(listed.accepts(h.transcript) for h in hypotheses):
+            heard = seen[hypotheses[0].transcript]
+            found = grammar_hypothesis(
+                model.model, tokenizer, encoded, tokens, listed=listed, heard=heard, speech=speech
+            )
+            if found is not None:
+                at = next(
+                    (i for i, h in enumerate(hypotheses) if h.confidence < found.confidence),
+                    len(hypotheses),
+                )
+                hypotheses.insert(min(at, n_best - 1), found)
         return hypotheses[:n_best]
 
     def _tokenizer(self, model: Any) -> Any:
@@ -180,9 +202,12 @@ class WhisperEngine:
 class WhisperDecoder:
     """Keeps one utterance's audio; transcribes it when asked, once per new audio."""
 
-    def __init__(self, engine: WhisperEngine, prompt: str | None) -> None:
+    def __init__(
+        self, engine: WhisperEngine, prompt: str | None, listed: PhraseList | None = None
+    ) -> None:
         self._engine = engine
         self._prompt = prompt
+        self._listed = listed
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self._decoded_samples = -1
@@ -201,7 +226,7 @@ class WhisperDecoder:
         """The n-best of all the audio so far, computed once per new audio."""
         if self._decoded_samples != self._samples or depth > NBEST_BEAMS:
             self._decoded = self._engine.transcribe(
-                self._audio16k(), self._prompt, max(depth, NBEST_BEAMS)
+                self._audio16k(), self._prompt, max(depth, NBEST_BEAMS), self._listed
             )
             self._decoded_samples = self._samples
         return self._decoded[:depth]
