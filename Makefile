@@ -37,7 +37,7 @@ lint:
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# Prints its tables at the end and writes them to build/benchmarks/recognition.md.
+# Prints its tables at the end and writes them to build/benchmarks/report.md.
 bench:
 	@$(BOOTSTRAP) test
 	@export QT_QPA_PLATFORM=offscreen; \

@@ -3,7 +3,7 @@
 Benchmarks measure; they never assert a time limit. Each one hands its results to the
 ``bench_report`` fixture as a :class:`~tests.benchmarks.support.Table`; at the end of the session
 every table is printed in a "benchmark results" section (outside pytest's output capture, so
-``make bench`` shows them) and written to ``build/benchmarks/recognition.md``.
+``make bench`` shows them) and written to ``build/benchmarks/report.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from tests.benchmarks.support import Table, close_engines
 
-REPORT_PATH = Path("build") / "benchmarks" / "recognition.md"
+REPORT_PATH = Path("build") / "benchmarks" / "report.md"
 """Where the tables go, relative to the repository root."""
 
 _TABLES = pytest.StashKey[list[Table]]()
@@ -80,7 +80,7 @@ def pytest_terminal_summary(
     if not tables:
         return
     header = (
-        f"Recognition benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, {_machine()}\n\n"
+        f"H2B Workbench benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, {_machine()}\n\n"
         f"Load average (1, 5, 15 min) before: {config.stash.get(_LOAD, 'unknown')}, "
         f"after: {_load_average()} (anything else running skews the times)"
     )

@@ -1,7 +1,7 @@
 """Recognition speed: real-time factor, concurrent real-time sessions, end-of-speech latency.
 
 ``make bench`` runs these and prints their tables (also written to
-``build/benchmarks/recognition.md``). They measure and assert only correctness (every
+``build/benchmarks/report.md``). They measure and assert only correctness (every
 recognition answered, and answered right); no time limit is ever asserted.
 
 * Real-time factor: the quick dev set decoded whole through ``workbench.recognition.evaluation``,

@@ -32,8 +32,14 @@ def _serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve_command.register(subparsers)
 
 
-# Later issues append their registrars here (recognize, devices...).
-SUBCOMMANDS: list[SubcommandRegistrar] = [_serve]
+def _devices(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from workbench.app import devices_command
+
+    devices_command.register(subparsers)
+
+
+# Later issues append their registrars here (recognize...).
+SUBCOMMANDS: list[SubcommandRegistrar] = [_serve, _devices]
 
 
 def build_parser() -> argparse.ArgumentParser:
