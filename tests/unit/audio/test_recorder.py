@@ -82,3 +82,33 @@ def test_closed_and_bad_codec(tmp_path: Path) -> None:
         recorder.write(b"\xff")
     assert recorder.duration_s == 0.0
     assert decode_wav((tmp_path / "y.wav").read_bytes()).frames == 0
+
+
+@pytest.mark.parametrize("codec", ["linear", "g711u"])
+@pytest.mark.asyncio
+async def test_recording_an_audio_stream_keeps_what_it_emitted(tmp_path: Path, codec: str) -> None:
+    """Subscribed to the outgoing stream, the recorder holds the emitted payloads, in order."""
+    from workbench.audio.chunks import Chunk
+    from workbench.audio.memory_sources import PcmSource
+    from workbench.audio.stream import AudioStream
+
+    n = np.arange(8000 + 123)  # not a whole number of chunks: the last one is padded
+    tone = np.rint(7000 * np.sin(2 * np.pi * 300 * n / 8000)).astype(np.int16)
+    stream = AudioStream(chunk_ms=40, codec=codec, pacing="fast", on_exhausted="stop")
+    emitted: list[Chunk] = []
+    path = tmp_path / "sent.wav"
+    with StreamRecorder(path, codec) as recorder:
+        stream.subscribe(emitted.append)
+        stream.subscribe(lambda chunk: recorder.write(chunk.payload, chunk.codec))
+        await stream.switch_to(PcmSource(tone, "tone"))
+        await stream.run()
+        await stream.aclose()
+    sent = b"".join(chunk.payload for chunk in emitted)
+    assert len(emitted) == 26  # 8123 samples in 320-sample chunks
+    assert _sox_raw(path) == sent
+    decoded = decode_wav(path.read_bytes()).samples[:, 0].astype(np.int32)
+    assert decoded.size == 26 * 320
+    assert not decoded[tone.size :].any()  # the padding after the source ran out is silence
+    error = np.abs(decoded[: tone.size] - tone)
+    # linear is lossless; µ-law's step is at most 1/16 of the value (plus rounding)
+    assert error.max() <= (0 if codec == "linear" else 7000 // 16 + 8)
