@@ -9,10 +9,10 @@ Theory of operation:
   :class:`~workbench.audio.ring_buffer.FrameRing`, appends (frames so far, monotonic time) to a
   bounded deque and counts status flags: no allocation beyond that, no lock, no resampling.
 * :meth:`MicrophoneSource.read` runs on the consumer's side (the outgoing stream): it takes from
-  the ring only as many device frames as the 8 kHz request needs, resamples them with soxr
-  (:class:`~workbench.audio.resample.StreamResampler`) into a small FIFO, and hands out up to
-  ``max_samples``. Whatever is not asked for stays in the ring, where a too-slow consumer shows up
-  as counted overruns instead of unbounded memory.
+  the ring only as many device frames as the 8 kHz request needs, resamples them with the
+  low-latency polyphase filter (:class:`~workbench.audio.resample.StreamResampler`) into a
+  small FIFO, and hands out up to ``max_samples``. Whatever is not asked for stays in the ring,
+  where a too-slow consumer shows up as counted overruns instead of unbounded memory.
 
 A device that goes away (unplugged, sound server gone) either ends the stream (PortAudio makes it
 inactive) or just stops calling back. Either way :meth:`MicrophoneSource.read` first hands out the

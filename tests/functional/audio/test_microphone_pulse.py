@@ -50,7 +50,7 @@ DEVICE_RATE = 44100
 TONE_HZ = 6000.0
 TONE_AMPLITUDE = 3000.0  # RMS 2121 against the speech's 2836: folded back it costs a lot
 READ_SAMPLES = 800  # what the outgoing stream asks for per 100 ms chunk
-SOXR_HOLD_SAMPLES = 800  # soxr keeps up to ~75 ms of input inside in 20 ms blocks (measured 586)
+RESAMPLER_HOLD_SAMPLES = 60  # the polyphase filter's look-ahead: 52 samples (6.5 ms) at 8 kHz
 
 Signal = npt.NDArray[np.float64]
 
@@ -157,7 +157,9 @@ def test_speech_is_captured_at_44k1_and_converted_to_8k(pulse: PulseServer) -> N
     assert stats.device_errors == 0
     assert stats.samples_read == captured.size
     scale = PROTOCOL_RATE / DEVICE_RATE
-    assert frames_before * scale - SOXR_HOLD_SAMPLES <= captured.size <= frames_after * scale + 1
+    assert (
+        frames_before * scale - RESAMPLER_HOLD_SAMPLES <= captured.size <= frames_after * scale + 1
+    )
 
     # The level is the speech's (the tone is gone, nothing clipped or attenuated).
     aligned = captured[lag : lag + reference.size].astype(np.float64)
