@@ -129,6 +129,23 @@ async def test_stop_mid_recognition(server: EmbeddedServer) -> None:
         assert reply.headers["speech_language"] == "en"
 
 
+async def test_stop_right_behind_queued_audio(server: EmbeddedServer) -> None:
+    """STOP arriving while audio chunks are still queued for the recognition is answered.
+
+    Regression: the recognition loop once swallowed its cancellation when an audio chunk and
+    the cancel arrived together (``asyncio.wait_for`` on Python 3.11), and the session hung.
+    """
+    async with sdk_session(server) as session:
+        await prepare_game(session)
+        await session.send(session.recognizer.recognize("session:num_in_range100"))
+        assert isinstance(await session.event(), RecognitionInProgress)
+        for _ in range(5):
+            await session.ws.send_bytes(silence(60))
+        await session.send(session.recognizer.stop())
+        stopped = await session.event(timeout=5.0)
+        assert isinstance(stopped, Stopped)
+
+
 async def test_input_timers_start_on_request(server: EmbeddedServer) -> None:
     async with sdk_session(server) as session:
         await prepare_game(session)

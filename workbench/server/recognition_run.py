@@ -204,9 +204,12 @@ class RecognitionRun:
             return
         vad = make_vad()
         endpointer = Endpointer.from_params(self._params)
-        while not endpointer.done:
+        while not endpointer.done and not self.finished:
             try:
-                item = await asyncio.wait_for(self._queue.get(), TICK_S)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns an item that
+                # arrived together with a cancellation and swallows the cancel (STOP would hang).
+                async with asyncio.timeout(TICK_S):
+                    item = await self._queue.get()
             except TimeoutError:
                 elapsed = int((self._monotonic() - started) * 1000)
                 if elapsed > endpointer.now_ms:
