@@ -38,8 +38,14 @@ def _devices(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     devices_command.register(subparsers)
 
 
-# Later issues append their registrars here (recognize...).
-SUBCOMMANDS: list[SubcommandRegistrar] = [_serve, _devices]
+def _recognize(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from workbench.app import recognize_command
+
+    recognize_command.register(subparsers)
+
+
+# Later issues append their registrars here.
+SUBCOMMANDS: list[SubcommandRegistrar] = [_serve, _devices, _recognize]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -80,10 +80,14 @@ class H2BConnection:
         ws: aiohttp.ClientWebSocketResponse,
         profile: ConnectionProfile,
         notify: Notifier,
+        token: Token | None = None,
     ) -> None:
         self._http = http
         self._ws = ws
         self.profile = profile
+        self.token = token
+        """The bearer token this connection was opened with (its repr hides the value); the
+        controller registers it with the timeline's redaction."""
         self._notify = notify
         self._close_info: CloseInfo | None = None
         self._closing: tuple[int, str] | None = None
@@ -142,7 +146,7 @@ class H2BConnection:
         except BaseException:
             await http.close()
             raise
-        return cls(http, ws, profile, notify)
+        return cls(http, ws, profile, notify, token)
 
     @classmethod
     async def connect(
@@ -173,7 +177,7 @@ class H2BConnection:
         except BaseException:
             await http.close()
             raise
-        return cls(http, ws, profile, notify)
+        return cls(http, ws, profile, notify, token)
 
     # -- state ---------------------------------------------------------------------------------
 

@@ -66,7 +66,9 @@ _JSON_SCALAR_FIELD = re.compile(
     re.IGNORECASE,
 )
 _LOOSE_FIELD = re.compile(
-    r"(?<![A-Za-z0-9])(" + _KEY + r"\\*[\"']?\s*[:=]\s*\\*[\"']?)(?!null\b)" + _BARE_VALUE,
+    # JSON's ``"secret": null`` holds no secret; a form's ``password=null`` does.
+    r"(?<![A-Za-z0-9])(" + _KEY + r"\\*[\"']?\s*(?::\s*\\*[\"']?(?!null\b)|=\s*\\*[\"']?))"
+    + _BARE_VALUE,
     re.IGNORECASE,
 )
 
@@ -84,6 +86,18 @@ def _apply_rules(text: str) -> str:
     text = _JSON_STRING_FIELD.sub(lambda match: f"{match.group(1)}{MASK}{match.group(2)}", text)
     text = _JSON_SCALAR_FIELD.sub(lambda match: f'{match.group(1)}"{MASK}"', text)
     return _LOOSE_FIELD.sub(lambda match: f"{match.group(1)}{MASK}", text)
+
+
+WHOLE_WORD_BELOW = 6
+"""Secrets shorter than this are masked only where they stand alone (not inside a longer word):
+masking a one-letter "secret" everywhere would shred every line while protecting nothing."""
+
+
+def _secret_pattern(spelling: str) -> str:
+    escaped = re.escape(spelling)
+    if len(spelling) >= WHOLE_WORD_BELOW:
+        return escaped
+    return rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
 
 
 class SecretSet:
@@ -129,7 +143,7 @@ class SecretSet:
             return False
         self._spellings |= new
         ordered = sorted(self._spellings, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(spelling) for spelling in ordered))
+        self._pattern = re.compile("|".join(_secret_pattern(spelling) for spelling in ordered))
         return True
 
     def found_in(self, text: str) -> bool:

@@ -89,8 +89,14 @@ def test_registered_secrets_are_masked_in_every_spelling() -> None:
 
 
 def test_overlapping_secrets_and_masks_that_would_rebuild_one() -> None:
-    assert redact("abc x abcd", ["abc", "abcd"]) == "*** x ***"
-    assert "a**" not in redact("aa**", ["a**"])
+    assert redact("abcdef x abcdefg", ["abcdef", "abcdefg"]) == "*** x ***"
+    assert "aaaaa**" not in redact("aaaaaa**", ["aaaaa**"])
+
+
+def test_short_secrets_are_masked_only_where_they_stand_alone() -> None:
+    # A one-letter "secret" masked everywhere would shred every line ("h2***-work***ench").
+    assert redact("h2b-workbench said b", ["b"]) == "h2b-workbench said ***"
+    assert redact('{"k": "abc"} abcd', ["abc"]) == '{"k": "***"} abcd'
     assert not SecretSet().add("")
     with pytest.raises(ValueError, match="only of"):
         SecretSet(["***"])
