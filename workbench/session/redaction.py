@@ -67,7 +67,9 @@ _JSON_SCALAR_FIELD = re.compile(
 )
 _LOOSE_FIELD = re.compile(
     # JSON's ``"secret": null`` holds no secret; a form's ``password=null`` does.
-    r"(?<![A-Za-z0-9])(" + _KEY + r"\\*[\"']?\s*(?::\s*\\*[\"']?(?!null\b)|=\s*\\*[\"']?))"
+    r"(?<![A-Za-z0-9])("
+    + _KEY
+    + r"\\*[\"']?\s*(?::\s*\\*[\"']?(?!null\b)|=\s*\\*[\"']?))"
     + _BARE_VALUE,
     re.IGNORECASE,
 )
