@@ -1,0 +1,48 @@
+"""One loop for Qt and asyncio in widget tests, as in the app: a qasync loop per test.
+
+A test module makes the loop a fixture (``yield from qasync_loop(qapp)``), builds its scenario as
+a coroutine and runs it with ``run(qloop, scenario())``. Inside,
+``await until(condition)`` polls with ``asyncio.sleep``, which hands control back to Qt's event
+loop, so timers fire, widgets repaint and ``AudioStream`` chunks flow, exactly as in the app.
+No nested Qt event loop is ever entered (``qtbot.waitUntil`` inside a running task would be
+one), which is what keeps qasync's task bookkeeping sound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+T = TypeVar("T")
+SCENARIO_TIMEOUT_S = 30.0
+
+
+def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync event loop on the test's QApplication, closed after the test (a fixture body)."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def run(loop: asyncio.AbstractEventLoop, scenario: Coroutine[Any, Any, T]) -> T:
+    """Run ``scenario`` on ``loop`` to its end, bounded by :data:`SCENARIO_TIMEOUT_S`."""
+    return loop.run_until_complete(asyncio.wait_for(scenario, SCENARIO_TIMEOUT_S))
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Return once ``condition()`` is true; fail the test after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            pytest.fail(f"not within {timeout:g} s: {what or condition}")
+        await asyncio.sleep(0.02)
