@@ -9,7 +9,7 @@ BOOTSTRAP := bash scripts/bootstrap.sh
 .PHONY: help run test lint bench quality clean distclean
 
 help:
-	@echo "make run        install what the app needs, then start it"
+	@echo "make run        install what the app needs, then open the window"
 	@echo "make test       install what the tests need, then run the test suite (not the benchmarks)"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make bench      run the benchmarks (tests/benchmarks, marker 'benchmark'); tables also in build/benchmarks/"
@@ -17,10 +17,10 @@ help:
 	@echo "make clean      remove caches and build output (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv too"
 
+# Opens the window; it starts the embedded local server by itself and connects to it.
 run:
 	@$(BOOTSTRAP) app
-	@$(VENV)/bin/h2b-workbench --version
-	@echo "make run: the desktop window arrives with the GUI issue; today: .venv/bin/h2b-workbench serve (the local H2B server)."
+	@$(VENV)/bin/h2b-workbench
 
 # pytest exits 5 when it collects no tests; that fails the target like any other failure.
 # Benchmarks (marker `benchmark`) measure speed and take minutes: `make bench` runs them, not this.

@@ -31,6 +31,21 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        _kill_leftover_timers(loop)
+
+
+def _kill_leftover_timers(loop: asyncio.AbstractEventLoop) -> None:
+    """Kill the Qt timers a closed qasync loop still holds for scheduled callbacks.
+
+    Callbacks scheduled before the close (aiohttp re-arms its WebSocket heartbeat after a close)
+    keep their Qt timers; firing in a later test, after their objects are freed, they crash
+    PySide. qasync keeps them in its private ``_SimpleTimer`` (name-mangled attribute).
+    """
+    timer = getattr(loop, "_timer", None)
+    pending: dict[int, object] = getattr(timer, "_SimpleTimer__callbacks", {})
+    for timer_id in list(pending):
+        timer.killTimer(timer_id)  # type: ignore[union-attr]
+    pending.clear()
 
 
 def run(loop: asyncio.AbstractEventLoop, scenario: Coroutine[Any, Any, T]) -> T:

@@ -24,6 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from workbench.app.session_steps import (
+    LOCAL_SESSION_PARAMS,
+    RecognitionSteps,
+    recognize_once,
+    stop_and_close,
+)
 from workbench.audio.devices import find_device
 from workbench.audio.memory_sources import PcmSource, SilenceSource
 from workbench.audio.microphone import MicrophoneSource
@@ -169,7 +175,8 @@ def _plan_params(plan: Plan, params: list[str], mode: str | None, *, local: bool
     plan.mode = str(plan.recognize_params.pop("recognition_mode", mode or "normal"))
     plan.start_input_timers = bool(plan.recognize_params.pop("start_input_timers", True))
     if local:  # only English models ship; the protocol's default language is French
-        plan.session_params.setdefault("speech_language", "en")
+        for name, value in LOCAL_SESSION_PARAMS.items():
+            plan.session_params.setdefault(name, value)
 
 
 def _plan_server(plan: Plan, args: argparse.Namespace) -> None:
@@ -295,24 +302,22 @@ async def converse(
     args: argparse.Namespace,
 ) -> Outcome:
     """OPEN, SET-PARAMS, DEFINE-GRAMMAR…, RECOGNIZE with the audio, CLOSE: the H2B part."""
-    await controller.open(codec=args.codec)
-    await controller.set_params(plan.session_params)
-    for alias, uri in plan.defines:
-        await controller.define_grammar(alias, uri)
-    pending = await controller.recognize(
-        plan.grammars,
+    steps = RecognitionSteps(
+        grammars=plan.grammars,
+        defines=plan.defines,
         mode=plan.mode,
         start_input_timers=plan.start_input_timers,
-        params=plan.recognize_params,
+        session_params=plan.session_params,
+        recognize_params=plan.recognize_params,
+        codec=args.codec,
     )
-    await stream.switch_to(source)
-    await pending.reply()
-    if not plan.start_input_timers:  # no prompt plays here: the timers may start now
-        await controller.start_input_timers()
-    complete = await asyncio.wait_for(pending.result(), args.timeout)
-    await stream.switch_to(SilenceSource())  # a microphone stops here
-    await controller.close()
-    report = RecognitionReport.of(pending, complete)
+    report = await recognize_once(
+        controller,
+        steps,
+        play=lambda: stream.switch_to(source),
+        quiet=lambda: stream.switch_to(SilenceSource()),  # a microphone stops here
+        timeout=args.timeout,
+    )
     return Outcome(OK if report.success else NO_SUCCESS, report)
 
 
@@ -332,15 +337,6 @@ async def start_local(
     await server.start()
     client = Credentials(accepted.client_id, accepted.client_secret)
     return server, local_profile(server.http_url), client
-
-
-async def stop_and_close(controller: SessionController) -> None:
-    """STOP a running recognition (Ctrl-C) and CLOSE the session, each bounded."""
-    with contextlib.suppress(ControllerError, ConnectionFailure, TimeoutError):
-        if controller.why_not("STOP") is None:
-            await asyncio.wait_for(controller.stop(), 2)
-        if controller.why_not("CLOSE") is None:
-            await asyncio.wait_for(controller.close(), 2)
 
 
 async def _main(plan: Plan, args: argparse.Namespace, timeline: Timeline) -> Outcome:
