@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import logging.handlers
 import os
@@ -41,7 +42,7 @@ from types import TracebackType
 from typing import Any, Final
 
 import qasync  # type: ignore[import-untyped]
-from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -120,7 +121,38 @@ def make_application(argv: list[str] | None = None) -> QApplication:
             app.setWindowIcon(QIcon(str(icon)))
             break
     theme_watcher()  # light and dark follow the system from now on
+    _collect_garbage_on_the_gui_thread(app)
     return app
+
+
+GC_INTERVAL_MS: Final = 1000
+
+
+def _collect_garbage_on_the_gui_thread(app: QApplication) -> None:
+    """Python's collector runs on whichever thread allocates; Qt objects must die on theirs.
+
+    A collection triggered on a worker thread (a file decode, the keyring check) could delete a
+    Python-owned Qt object off the GUI thread, and a Qt timer would later fire for freed
+    memory. Automatic collection is turned off and a timer on the GUI thread collects instead:
+    every second, the generations whose thresholds have passed, as the interpreter would.
+    """
+    if getattr(app, "_h2b_gc_timer", None) is not None:
+        return
+    gc.disable()
+    timer = QTimer(app)
+    timer.setInterval(GC_INTERVAL_MS)
+    timer.timeout.connect(_collect_like_the_interpreter)
+    timer.start()
+    app._h2b_gc_timer = timer  # type: ignore[attr-defined]
+
+
+def _collect_like_the_interpreter() -> None:
+    """The oldest generation whose count passed its threshold, as automatic collection would."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            gc.collect(generation)
+            return
 
 
 class ErrorReporter:

@@ -1,8 +1,9 @@
 """The session panel: OPEN's attributes, Open/Close, the session parameters, Set/Get params.
 
 The panel shows; :class:`~workbench.ui.actions.SessionActions` sends. The panel provides the
-arguments of three actions (OPEN's attributes, SET-PARAMS' values) with the reason they cannot
-be sent while a field is invalid, and fills its form from the reply of GET-PARAMS.
+arguments of two actions (OPEN's attributes, SET-PARAMS' values) with the reason they cannot
+be sent while a field is invalid, shows Close and Get params (which take no argument), and
+fills its form from the reply of GET-PARAMS.
 
 What SET-PARAMS sends
     The form shows what the session should hold. Sending every parameter would bury the one
