@@ -34,7 +34,17 @@ from workbench.protocol.states import SessionState
 from workbench.ui.main_window import DEFAULT_SIZE
 
 pytestmark = pytest.mark.timeout(90)
-DOCKS = {"connection", "audio", "session", "grammars", "recognize", "result", "events", "messages"}
+DOCKS = {
+    "connection",
+    "audio",
+    "session",
+    "grammars",
+    "recognize",
+    "result",
+    "events",
+    "timeline",
+    "messages",
+}
 
 
 @pytest.fixture
@@ -210,5 +220,13 @@ def test_a_first_recognition_through_the_window(
             assert app.result.outcome is Outcome.SUCCESS
             assert "forty two" in app.result.transcript_label.text()
             assert app.status.texts("error") == []
+            # The timeline dock lists the same session, answer included.
+            await until(
+                lambda: (
+                    "RECOGNITION-COMPLETE"
+                    in [entry.name for entry in app.timeline_view.visible_entries()]
+                ),
+                what="the timeline view shows the result",
+            )
 
     run(qloop, scenario())

@@ -94,6 +94,7 @@ class Workbench:
         self.result = window_docks.add_result_dock(self.window, self.timeline)
         window_docks.add_grammar_dock(self.window, self.grammars)
         self.events = window_docks.add_events_dock(self.window, self.timeline)
+        self.timeline_view = window_docks.add_timeline_dock(self.window, self.timeline)
         window_docks.add_messages_dock(self.window)
         window_docks.add_session_actions(self.window, self.actions)
         window_docks.add_help(self.window, self.actions)
@@ -273,7 +274,7 @@ class Workbench:
         except Exception:  # never a reason not to close
             _log.exception("collecting the settings failed")
         panels = (self.audio, self.connection, self.session, self.recognize, self.result)
-        for panel in (*panels, self.events, self.actions):
+        for panel in (*panels, self.events, self.timeline_view, self.actions):
             panel.shutdown()
         if self._server_task is not None and not self._server_task.done():
             self._server_task.cancel()

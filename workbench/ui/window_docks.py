@@ -27,6 +27,7 @@ from workbench.ui.main_window import Area, MainWindow
 from workbench.ui.recognize_panel import RecognizePanel
 from workbench.ui.result_panel import ResultPanel
 from workbench.ui.session_panel import SessionPanel
+from workbench.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
     from workbench.controller.audio_input import AudioInput
@@ -118,6 +119,15 @@ def add_events_dock(window: MainWindow, timeline: Timeline) -> EventList:
     events.setObjectName("event_list")
     window.add_dock("events", "Events", events, Area.BottomDockWidgetArea)
     return events
+
+
+def add_timeline_dock(window: MainWindow, timeline: Timeline) -> TimelineView:
+    """The timeline view (filters, detail pane, pairing, export), a tab beside the events."""
+    view = TimelineView(timeline, window)
+    view.setObjectName("timeline_view")
+    _report(window, view)
+    window.add_dock("timeline", "Timeline", view, Area.BottomDockWidgetArea, tabify_with="events")
+    return view
 
 
 def add_help(window: MainWindow, actions: SessionActions) -> QAction:
