@@ -123,11 +123,13 @@ def test_waveform_frame_times_and_cpu_while_streaming(
 
     for setup, make in (("stream only", lambda _: None), ("panel, waveform + meter", shown_panel)):
         panel, chunks, cpu = run(qloop, _measure(path, make))
+        assert len(chunks) > 10, f"{setup}: the stream hardly ran ({len(chunks)} chunks)"
         intervals = list(np.diff([chunk.ready_at for chunk in chunks]))
         if panel is None:
             table.add(setup, "-", "-", "-", "-", _tail_ms(intervals), f"{cpu:.1%}")
             continue
         stats = panel.waveform.stats
+        assert stats.redraws > 10, "the waveform was not redrawn: nothing measured"
         frames = list(np.diff(list(stats.redraw_at)))
         table.add(
             setup,

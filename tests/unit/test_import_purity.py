@@ -103,7 +103,7 @@ def test_the_probe_sees_foreign_modules() -> None:
 def _console_script() -> list[str]:
     script = Path(sys.executable).with_name("h2b-workbench")
     if not script.exists():
-        pytest.skip(f"{script} is not installed (run scripts/bootstrap.sh)")
+        pytest.fail(f"{script} is not installed (run scripts/bootstrap.sh)")
     return [str(script)]
 
 

@@ -190,7 +190,7 @@ def test_make_vad_falls_back_when_the_library_does_not_load(
 def forty_two() -> Samples:
     """espeak-ng "forty two" at 8 kHz, as float samples on the int16 scale."""
     if not (shutil.which("espeak-ng") and shutil.which("sox")):
-        pytest.skip("espeak-ng and sox are needed to synthesise test speech")
+        pytest.fail("espeak-ng and sox are needed for test speech (make test installs them)")
     wav = subprocess.run(
         ["espeak-ng", "-v", "en-us", "forty two", "--stdout"],
         capture_output=True,
