@@ -134,19 +134,18 @@ class H2BConnection:
             hidden.append(token.value)
             lifetime = f"expires in {token.expires_in:g} s" if token.expires_in else "no lifetime"
             notify("auth", "token obtained", f"token obtained ({lifetime})")
-            ws = await _upgrade(
-                http,
-                profile=profile,
-                token=token,
-                notify=notify,
-                timeout=timeout,
-                close_timeout=close_timeout,
-                heartbeat=heartbeat,
-            )
         except BaseException:
             await http.close()
             raise
-        return cls(http, ws, profile, notify, token)
+        return await cls._upgraded(
+            http,
+            profile,
+            token,
+            notify,
+            timeout=timeout,
+            close_timeout=close_timeout,
+            heartbeat=heartbeat,
+        )
 
     @classmethod
     async def connect(
@@ -164,6 +163,29 @@ class H2BConnection:
         """Open ``profile.bots_url`` with a token already in hand (see :meth:`open`)."""
         notify = Notifier(observer, clock=clock, wall=wall)
         http = _new_http(profile, [token.value], notify)
+        return await cls._upgraded(
+            http,
+            profile,
+            token,
+            notify,
+            timeout=timeout,
+            close_timeout=close_timeout,
+            heartbeat=heartbeat,
+        )
+
+    @classmethod
+    async def _upgraded(
+        cls,
+        http: aiohttp.ClientSession,
+        profile: ConnectionProfile,
+        token: Token,
+        notify: Notifier,
+        *,
+        timeout: float,
+        close_timeout: float,
+        heartbeat: float | None,
+    ) -> H2BConnection:
+        """The ``/bots`` upgrade with ``token``; ``http`` is closed if it fails."""
         try:
             ws = await _upgrade(
                 http,
