@@ -43,6 +43,7 @@ DOCKS = {
     "result",
     "events",
     "timeline",
+    "audio_history",
     "messages",
 }
 

@@ -3,8 +3,10 @@
 :class:`Workbench` owns everything the window shows and drives::
 
     Settings ─► MainWindow (docks: connection, audio, session, grammars, recognize, result,
-                            events, messages; session commands in menus; help)
+                            events, timeline, audio history, messages; session commands in
+                            menus; help)
     Timeline ◄─ SessionController ─► H2BConnection (local child server, uh!live, custom URL)
+    AudioReview (play or save what was sent) ─► the controller's SentAudioHistory
     AudioStream ◄─ AudioInput (microphone / file / TTS / silence); the controller forwards it
     LocalServerProcess (``h2b-workbench serve`` as a child), SecretStore (OS keyring)
 
@@ -14,7 +16,8 @@ probed and the local server child starts; once it listens, the window connects t
 local profile is selected (the default), so a newcomer can speak at once.
 
 Shut-down (:meth:`Workbench.shutdown`, on the window's ``close_requested``), each step bounded
-so a stuck peer cannot hold the window open: stop a running recognition, CLOSE the session,
+so a stuck peer cannot hold the window open: stop playing back sent audio (and a save still
+writing), stop a running recognition, CLOSE the session,
 disconnect, stop the audio, stop the local server child (EOF, terminate, kill), save the
 settings; then the window really closes and :meth:`Workbench.wait_closed` returns.
 """
@@ -36,6 +39,7 @@ from workbench.audio.stream import AudioStream
 from workbench.client import H2BConnection
 from workbench.controller import SessionController
 from workbench.controller.audio_input import AudioInput
+from workbench.controller.audio_review import AudioReview
 from workbench.session import Timeline
 from workbench.session.grammar_library import GrammarLibrary, PresetError
 from workbench.ui import window_docks
@@ -81,6 +85,7 @@ class Workbench:
         self.audio_input = AudioInput(self.stream)
         self.controller = SessionController(H2BConnection.open, self.timeline)
         self.controller.attach_audio(self.stream)
+        self.review = AudioReview(self.controller.audio_history)
         self.window = MainWindow()
         self.status = self.window.status
         self.actions = SessionActions(self.controller, self.window)
@@ -95,6 +100,9 @@ class Workbench:
         window_docks.add_grammar_dock(self.window, self.grammars)
         self.events = window_docks.add_events_dock(self.window, self.timeline)
         self.timeline_view = window_docks.add_timeline_dock(self.window, self.timeline)
+        self.audio_history = window_docks.add_audio_history_dock(
+            self.window, self.timeline_view, self.controller.audio_history, self.review
+        )
         window_docks.add_messages_dock(self.window)
         window_docks.add_session_actions(self.window, self.actions)
         window_docks.add_help(self.window, self.actions)
@@ -274,8 +282,9 @@ class Workbench:
         except Exception:  # never a reason not to close
             _log.exception("collecting the settings failed")
         panels = (self.audio, self.connection, self.session, self.recognize, self.result)
-        for panel in (*panels, self.events, self.timeline_view, self.actions):
+        for panel in (*panels, self.events, self.timeline_view, self.audio_history, self.actions):
             panel.shutdown()
+        await _bounded(self.review.aclose(), "stopping the audio playback")
         if self._server_task is not None and not self._server_task.done():
             self._server_task.cancel()
         await _bounded(stop_and_close(self.controller), "closing the session")

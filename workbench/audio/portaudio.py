@@ -53,6 +53,8 @@ class PortAudioMissingError(AudioSourceError):
     def __init__(
         self, detail: str = "PortAudio library not found", remedy: str = _INSTALL_HINT
     ) -> None:
+        self.detail = detail
+        """What failed to load, without the consequence (callers other than the microphone)."""
         super().__init__("PortAudio", f"{detail}: no microphone can be used", remedy)
 
 
@@ -88,7 +90,8 @@ def portaudio_version() -> str | None:
 
 
 def open_streams() -> int:
-    """How many streams opened through :func:`open_input_stream` are not closed yet."""
+    """How many streams opened through :func:`open_input_stream` or :func:`open_output_stream`
+    are not closed yet."""
     return _book.open_streams
 
 
@@ -159,3 +162,12 @@ def close_stream(stream: Any) -> None:
             except AudioSourceError:
                 return  # still pending: the next reinitialize() tries again and reports it
             _book.reinit_pending = False
+
+
+def open_output_stream(**kwargs: Any) -> Any:
+    """``sounddevice.OutputStream(**kwargs)``, counted as open like :func:`open_input_stream`."""
+    sd = load_sounddevice()
+    with _book.lock:
+        stream = sd.OutputStream(**kwargs)
+        _book.open_streams += 1
+    return stream

@@ -16,6 +16,12 @@ The timeline gets one audio entry per run of sent audio from one source, not one
 timeline shows where a file's audio begins among the events), ``audio_progress`` (the same
 entry, updated in place) at most every ``progress_interval`` seconds, and ``audio_stopped``
 with the counters when audio stops flowing (session closed, connection gone, stream detached).
+
+Right before each frame is written (the write itself is synchronous: aiohttp puts an
+uncompressed frame on the transport before its first ``await``), the chunk's end becomes the
+timeline's ``audio_position`` and the audio the server will hear (the payload decoded back for
+G.711) goes into the :class:`~workbench.audio.sent_history.SentAudioHistory`. So every entry
+recorded afterwards is placed exactly after the audio that preceded it on the wire.
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from workbench.audio import g711
 from workbench.audio.chunks import Chunk, check_codec
+from workbench.audio.sent_history import SentAudioHistory
+from workbench.audio.source import Pcm
 from workbench.audio.stream import AudioStream
 from workbench.client.errors import ConnectionFailure
 from workbench.session.timeline import Timeline
@@ -75,6 +84,7 @@ class AudioForwarder:
         max_queued: int = 32,
         progress_interval: float = 0.5,
         on_sent: SentHook | None = None,
+        history: SentAudioHistory | None = None,
     ) -> None:
         if max_queued < 1:
             raise ValueError(f"max_queued must be at least 1, got {max_queued}")
@@ -87,6 +97,7 @@ class AudioForwarder:
         self._max_queued = max_queued
         self._progress_interval = progress_interval
         self._on_sent = on_sent
+        self._history = history
         self._queue: deque[Chunk] = deque()
         self._wake = asyncio.Event()
         self._codec: str | None = None
@@ -172,6 +183,7 @@ class AudioForwarder:
                 continue
             if not self._run_open or chunk.source_label != self._run_source:
                 self._start_run(chunk)
+            self._record_sending(chunk)
             try:
                 await self._send(chunk.payload)
             except ConnectionFailure as error:
@@ -187,6 +199,19 @@ class AudioForwarder:
             self._unreported_bytes += size
             if sent_at - self._last_progress >= self._progress_interval:
                 self._report_progress(sent_at)
+
+    def _record_sending(self, chunk: Chunk) -> None:
+        """The chunk is about to be written: move the timeline's audio position, keep its audio."""
+        self._timeline.audio_position = chunk.first_sample + len(chunk.pcm)
+        history = self._history
+        if history is None:
+            return
+        heard = _heard(chunk)
+        try:
+            history.append(chunk.first_sample, heard)
+        except ValueError:  # a new stream counts from 0 again: its history starts afresh
+            history.clear()
+            history.append(chunk.first_sample, heard)
 
     def _count(self, **increments: int) -> None:
         counters = self._counters
@@ -210,7 +235,9 @@ class AudioForwarder:
         self._run_base = self._counters
         self._unreported_chunks = self._unreported_bytes = 0
         self._last_progress = mono = self._clock()
-        self._timeline.audio_started(chunk.codec, chunk.source_label, self._wall(), mono)
+        self._timeline.audio_started(
+            chunk.codec, chunk.source_label, self._wall(), mono, first_sample=chunk.first_sample
+        )
 
     def _end_run(self, why: str) -> None:
         if not self._run_open:
@@ -230,3 +257,10 @@ class AudioForwarder:
         ]
         reason = "; ".join([why, *troubles])
         self._timeline.audio_stopped(self._wall(), mono, reason)
+
+
+def _heard(chunk: Chunk) -> Pcm:
+    """What the server decodes from the chunk's payload (G.711 is lossy; linear is the pcm)."""
+    if chunk.codec == "linear":
+        return chunk.pcm
+    return g711.decode(chunk.codec, chunk.payload)

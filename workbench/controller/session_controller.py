@@ -32,6 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
+from workbench.audio.sent_history import SentAudioHistory
 from workbench.controller.audio_forwarder import AudioCounters, AudioForwarder, SentHook
 from workbench.controller.commands import E, SessionCommands
 from workbench.controller.errors import ActionRefused, ReplyTimeoutError
@@ -93,9 +94,13 @@ class SessionController(SessionCommands):
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        audio_history: SentAudioHistory | None = None,
     ) -> None:
         self._factory = connection_factory
         self.timeline = timeline
+        self.audio_history = audio_history if audio_history is not None else SentAudioHistory()
+        """The audio sent (what the server heard), by stream position: the timeline's
+        ``audio_sample`` stamps point into it."""
         self._clock = clock
         self._wall = wall
         self._protocol = ClientProtocol()
@@ -257,6 +262,7 @@ class SessionController(SessionCommands):
             clock=self._clock,
             wall=self._wall,
             on_sent=on_sent,
+            history=self.audio_history,
         )
         if self._codec is not None:
             self._forwarder.session_opened(self._codec)

@@ -27,6 +27,8 @@ class AudioRun:
     source: str
     wall: float
     mono: float
+    first_sample: int | None = None
+    """Stream position of the run's first sample (the entry's ``audio_sample``)."""
     chunks: int = 0
     byte_count: int = 0
     last_wall: float | None = None
@@ -84,5 +86,6 @@ class AudioRun:
             summary=summary,
             wall=self.wall,
             mono=self.mono,
+            audio_sample=self.first_sample,
             data=data,
         )

@@ -85,7 +85,12 @@ class TimelineEntry:
     seconds (for latencies). ``pairs`` is the ``seq`` of the command a reply, event or note
     belongs to, and ``latency_ms`` the time since that command. ``sdk_ok``/``sdk_reason`` say
     whether the official SDK would accept a received frame (None for anything not received).
-    Every text field has been redacted before the entry was built.
+    ``audio_sample`` is where the outgoing audio stream stood when the entry was recorded: the
+    stream position (8 kHz samples since the stream started) just after the last audio frame
+    written to the socket, None when no audio had been sent. It places the entry on the audio
+    history exactly: a command is preceded on the wire by that much audio, a received frame
+    arrived when that much had gone out. Every text field has been redacted before the entry
+    was built.
     """
 
     seq: int
@@ -103,6 +108,7 @@ class TimelineEntry:
     latency_ms: float | None = None
     sdk_ok: bool | None = None
     sdk_reason: str | None = None
+    audio_sample: int | None = None
     data: Mapping[str, JsonValue] = field(default_factory=lambda: _EMPTY, hash=False)
 
     def __post_init__(self) -> None:

@@ -240,7 +240,7 @@ def _entry_from_json(obj: dict[str, Any], number: int, expected_seq: int) -> Tim
         _check(_is_number(obj[key]), number, key, obj[key], "a number")
     for key in ("name", "channel_id", "summary", "raw"):
         _check(isinstance(obj.get(key, ""), str), number, key, obj.get(key), "a string")
-    for key in ("request_id", "pairs"):
+    for key in ("request_id", "pairs", "audio_sample"):
         value = obj.get(key)
         valid = value is None or (isinstance(value, int) and not isinstance(value, bool))
         _check(valid, number, key, value, "an integer or null")
@@ -271,5 +271,6 @@ def _entry_from_json(obj: dict[str, Any], number: int, expected_seq: int) -> Tim
         latency_ms=None if latency is None else float(latency),
         sdk_ok=sdk_ok,
         sdk_reason=obj.get("sdk_reason"),
+        audio_sample=obj.get("audio_sample"),
         data=data,
     )

@@ -16,6 +16,11 @@ marked ``unpaired`` in ``data``; a second reply to one command is marked ``dupli
 Nothing reads a clock: every method takes ``wall`` (epoch seconds) and ``mono`` (monotonic
 seconds). Not thread-safe: append from one thread (the event loop).
 
+Every new entry is also stamped with :attr:`Timeline.audio_position`, which whoever writes the
+audio frames keeps up to date (the controller's audio forwarder, just before each write): the
+outgoing stream's position after the last audio frame written. That puts commands and events
+on the audio history without any clock arithmetic (``workbench.session.audio_markers``).
+
 Every entry passes one choke point, :meth:`Timeline._scrubbed`, which redacts all of its text
 before it is stored or shown to an observer, so secrets never enter.
 """
@@ -68,6 +73,9 @@ class Timeline:
         self._audio: AudioRun | None = None
         self.header: TimelineHeader | None = None
         """The header of the file this timeline was loaded from (None when recorded live)."""
+        self.audio_position: int | None = None
+        """Stream position (8 kHz samples) just after the last audio frame written, stamped on
+        every new entry as ``audio_sample``; None until audio has been sent."""
 
     # -- secrets -------------------------------------------------------------------------------
 
@@ -126,6 +134,7 @@ class Timeline:
             raw=text,
             wall=wall,
             mono=mono,
+            audio_sample=self.audio_position,
             data=data,
         )
         return self._append(entry)
@@ -185,6 +194,7 @@ class Timeline:
             latency_ms=latency,
             sdk_ok=verdict.accepted,
             sdk_reason=verdict.reason,
+            audio_sample=self.audio_position,
             data=data,
         )
         return self._append(entry)
@@ -219,18 +229,34 @@ class Timeline:
             wall=wall,
             mono=mono,
             pairs=command_seq,
+            audio_sample=self.audio_position,
             data=data,
         )
         return self._append(entry)
 
     def audio_started(
-        self, codec: str, source_label: str, wall: float, mono: float
+        self,
+        codec: str,
+        source_label: str,
+        wall: float,
+        mono: float,
+        *,
+        first_sample: int | None = None,
     ) -> TimelineEntry:
-        """Open the audio entry of a new stream (a running one is closed first, as switched)."""
+        """Open the audio entry of a new stream (a running one is closed first, as switched).
+
+        ``first_sample`` is the stream position of the run's first sample (its ``audio_sample``;
+        :attr:`audio_position` when not given).
+        """
         if self._audio is not None:
             self.audio_stopped(wall, mono, "another audio stream started")
         run = AudioRun(
-            seq=len(self._entries), codec=codec, source=source_label, wall=wall, mono=mono
+            seq=len(self._entries),
+            codec=codec,
+            source=source_label,
+            wall=wall,
+            mono=mono,
+            first_sample=self.audio_position if first_sample is None else first_sample,
         )
         self._audio = run
         return self._append(run.entry())

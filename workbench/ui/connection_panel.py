@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -54,6 +54,7 @@ from workbench.ui.connection_fields import (
     profile_from_fields,
 )
 from workbench.ui.qt_bridge import QtBridge
+from workbench.ui.widget_tasks import WidgetTasks
 
 __all__ = ["ConnectionPanel", "LocalServerView", "SecretKeeper", "ask_secret_dialog"]
 
@@ -102,7 +103,7 @@ class ConnectionPanel(QWidget):
         self._secrets = secrets
         self._ask_secret = ask_secret
         self._bridge = QtBridge(self)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = WidgetTasks(self._bridge, self.status_message.emit, "a connection action")
         self._local: LocalServerView | None = None
         self._values: dict[ProfileKind, dict[str, str]] = {k: dict(v) for k, v in DEFAULTS.items()}
         self._shown: ProfileKind = "local"
@@ -218,11 +219,11 @@ class ConnectionPanel(QWidget):
 
     def connect_now(self) -> asyncio.Task[bool] | None:
         """Connect with the profile shown (a task; its result is True once connected)."""
-        return self._spawn(self.open_connection())
+        return self._tasks.spawn(self.open_connection())
 
     def disconnect_now(self) -> asyncio.Task[None] | None:
         """Disconnect (a task)."""
-        return self._spawn(self.close_connection())
+        return self._tasks.spawn(self.close_connection())
 
     async def open_connection(self) -> bool:
         """Connect with the profile shown; failures become status messages. True if connected."""
@@ -252,8 +253,7 @@ class ConnectionPanel(QWidget):
         """Stop listening and cancel what is pending (the window calls this when it closes)."""
         self._unsubscribe()
         self._bridge.close()
-        for task in tuple(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -371,22 +371,3 @@ class ConnectionPanel(QWidget):
         why_not_leave = self._controller.why_not("disconnect")
         self.disconnect_button.setEnabled(why_not_leave is None)
         self.disconnect_button.setToolTip(why_not_leave or "Close the WebSocket")
-
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
-        try:
-            task = asyncio.get_running_loop().create_task(work)
-        except RuntimeError:
-            work.close()
-            self.status_message.emit("Internal error: the asyncio loop is not running.", "error")
-            return None
-        self._tasks.add(task)
-        task.add_done_callback(self._bridge.wrap(self._on_task_done))
-        return task
-
-    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if task.cancelled() or task.exception() is None:
-            return
-        error = task.exception()
-        _log.error("connection panel action failed", exc_info=error)
-        self.status_message.emit(f"Unexpected error ({type(error).__name__}: {error}).", "error")

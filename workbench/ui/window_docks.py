@@ -7,8 +7,9 @@ Adding a dock = one function here and one call in the root.
 
 Default places (the user's own layout, restored from the settings, wins): connection above audio
 on the left; session and grammars as tabs, recognize and the result in columns to the
-right; the events and the messages side by side at the bottom. Columns side by side rather
-than stacked keep the window short enough for a 768-pixel-high screen.
+right; the events, timeline and messages as tabs at the bottom, the audio history beside them.
+Columns side by side rather than stacked keep the window short enough for a 768-pixel-high
+screen.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 
+from workbench.ui.audio_history_view import AudioHistoryView
 from workbench.ui.audio_panel import AudioPanel
 from workbench.ui.connection_panel import ConnectionPanel, SecretKeeper
 from workbench.ui.event_list import EventList
@@ -30,7 +32,9 @@ from workbench.ui.session_panel import SessionPanel
 from workbench.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
+    from workbench.audio.sent_history import SentAudioHistory
     from workbench.controller.audio_input import AudioInput
+    from workbench.controller.audio_review import AudioReview
     from workbench.controller.session_controller import SessionController
     from workbench.session.grammar_library import GrammarLibrary
     from workbench.session.timeline import Timeline
@@ -127,6 +131,25 @@ def add_timeline_dock(window: MainWindow, timeline: Timeline) -> TimelineView:
     view.setObjectName("timeline_view")
     _report(window, view)
     window.add_dock("timeline", "Timeline", view, Area.BottomDockWidgetArea, tabify_with="events")
+    return view
+
+
+def add_audio_history_dock(
+    window: MainWindow, timeline: TimelineView, history: SentAudioHistory, review: AudioReview
+) -> AudioHistoryView:
+    """The audio sent around the timeline's selected request, its markers, play and save; in
+    a column to the right of the timeline's tabs, so both show at once (selecting a row there
+    shows its audio here). Splitting from the tabbed timeline would only add a tab; a dock
+    added to the area with no neighbour named goes beside the docks already there."""
+    view = AudioHistoryView(timeline.timeline, history, review, window)
+    view.setObjectName("audio_history_view")
+    _report(window, view)
+    timeline.entry_selected.connect(view.show_entry)
+    view.marker_selected.connect(timeline.select_seq)
+    dock = window.add_dock("audio_history", "Audio history", view, Area.BottomDockWidgetArea)
+    width = window.width()  # three fifths for the timeline and its detail pane
+    sizes = [width * 3 // 5, width * 2 // 5]
+    window.resizeDocks([window.docks["timeline"], dock], sizes, Qt.Orientation.Horizontal)
     return view
 
 

@@ -94,7 +94,8 @@ def test_the_file_is_a_header_line_then_one_line_per_entry(tmp_path: Path) -> No
     assert [row["seq"] for row in rows] == list(range(len(timeline)))
     assert list(rows[0]) == [
         "seq", "kind", "direction", "name", "request_id", "channel_id", "completion_cause",
-        "summary", "raw", "wall", "mono", "pairs", "latency_ms", "sdk_ok", "sdk_reason", "data",
+        "summary", "raw", "wall", "mono", "pairs", "latency_ms", "sdk_ok", "sdk_reason",
+        "audio_sample", "data",
     ]  # fmt: skip
     assert "arrêt" in text  # non-ASCII stays readable
 
