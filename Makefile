@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 BOOTSTRAP := bash scripts/bootstrap.sh
 
-.PHONY: help run test lint bench quality clean distclean
+.PHONY: help run test lint bench quality package clean distclean
 
 help:
 	@echo "make run        install what the app needs, then open the window"
@@ -14,6 +14,8 @@ help:
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make bench      run the benchmarks (tests/benchmarks, marker 'benchmark'); tables also in build/benchmarks/"
 	@echo "make quality    print the recognition quality report (accuracy per grammar and engine)"
+	@echo "make package    build the Linux bundle and .deb into dist/, check them, print the report"
+	@echo "                (WHISPER=1: bundle faster-whisper and its tiny.en model too)"
 	@echo "make clean      remove caches and build output (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv too"
 
@@ -46,6 +48,12 @@ bench:
 quality:
 	@$(BOOTSTRAP) test
 	$(PYTHON) -m tests.benchmarks.quality_report
+
+# PyInstaller bundle (dist/h2b-workbench/) and .deb (dist/*.deb, xz), then the installed app's
+# self-test; the report (sizes, start times) is printed and kept in build/package/report.md.
+package:
+	@$(BOOTSTRAP) $(if $(WHISPER),test,package)
+	@$(PYTHON) packaging/build.py $(if $(WHISPER),--whisper)
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis ./*.egg-info

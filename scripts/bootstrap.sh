@@ -2,7 +2,9 @@
 # Bring a checkout to a runnable state: system packages (apt), then .venv with the project installed.
 #
 #   scripts/bootstrap.sh app    # libraries the app needs, `pip install -e .`
-#   scripts/bootstrap.sh test   # the above plus test tools, `pip install -e '.[test,lint]'`
+#   scripts/bootstrap.sh test   # the above plus test tools, `pip install -e '.[test,lint,packaging]'`
+#   scripts/bootstrap.sh package  # the app plus what building the installers needs (PyInstaller,
+#                                 # binutils, the Wayland client libraries the bundle links)
 #
 # Idempotent: it asks dpkg what is missing and installs only that; it skips pip while the stamp in
 # .venv is newer than pyproject.toml and records the extras wanted. Made for Debian 12 (root or
@@ -11,9 +13,9 @@ set -euo pipefail
 
 mode="${1:-test}"
 case "$mode" in
-    app | test) ;;
+    app | test | package) ;;
     *)
-        echo "usage: $0 [app|test]" >&2
+        echo "usage: $0 [app|test|package]" >&2
         exit 2
         ;;
 esac
@@ -33,6 +35,7 @@ app_packages=(
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
     libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
 )
+package_packages=(binutils libwayland-client0 libwayland-cursor0 libwayland-egl1)
 test_packages=(
     espeak-ng flite sox libsox-fmt-all pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
     xvfb xauth x11-utils imagemagick
@@ -56,7 +59,8 @@ have_dpkg=false
 command -v dpkg-query >/dev/null 2>&1 && have_dpkg=true
 
 wanted=("${app_packages[@]}")
-[[ "$mode" == test ]] && wanted+=("${test_packages[@]}")
+[[ "$mode" == test ]] && wanted+=("${test_packages[@]}" "${package_packages[@]}")
+[[ "$mode" == package ]] && wanted+=("${package_packages[@]}")
 
 python="$(find_python || true)"
 venv_usable=false
@@ -140,7 +144,8 @@ fi
 
 case "$mode" in
     app) extras=() ;;
-    test) extras=(test lint) ;;
+    test) extras=(test lint packaging) ;;
+    package) extras=(packaging) ;;
 esac
 
 # The stamp lists the extras installed since pyproject.toml last changed, one per line; the base
