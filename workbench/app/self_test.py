@@ -70,8 +70,14 @@ def _own_stderr() -> Iterator[TextIO]:
     sounddevice points descriptor 2 at /dev/null while PortAudio initialises (to hide ALSA's
     chatter), process-wide, from the thread that lists the devices; a failure printed at that
     moment would vanish. A duplicate of the descriptor, taken before, is not redirected.
+    A Windows GUI executable started without a console has no stderr at all (``None``): then
+    the failures go to stdout when there is one, else nowhere but the exit status and the log.
     """
-    stream = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8")
+    terminal = sys.stderr if sys.stderr is not None else sys.stdout
+    if terminal is None:
+        stream: TextIO = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    else:
+        stream = os.fdopen(os.dup(terminal.fileno()), "w", buffering=1, encoding="utf-8")
     try:
         yield stream
     finally:
