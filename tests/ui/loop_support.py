@@ -11,6 +11,7 @@ one), which is what keeps qasync's task bookkeeping sound.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -61,3 +62,8 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0, what: str 
         if loop.time() > deadline:
             pytest.fail(f"not within {timeout:g} s: {what or condition}")
         await asyncio.sleep(0.02)
+
+
+def decoder_threads() -> list[threading.Thread]:
+    """The local server's decoder threads still alive (a recognition's executor winds down)."""
+    return [t for t in threading.enumerate() if t.name.startswith("h2b-decoder") and t.is_alive()]

@@ -15,7 +15,6 @@ output device, for the Play and Stop plumbing only.
 from __future__ import annotations
 
 import asyncio
-import threading
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.audio_fixtures import silence, synthesize
 from tests.support.keyrings import MemoryKeyring
-from tests.ui.loop_support import qasync_loop, run, until
+from tests.ui.loop_support import decoder_threads, qasync_loop, run, until
 from workbench.app.secrets_store import SecretStore
 from workbench.app.settings import Settings
 from workbench.app.window_app import Workbench
@@ -148,14 +147,10 @@ async def _record(engine: Engine) -> Recorded:
             await review.aclose()
         live = view.marker_set
         close(docked)
-    await until(lambda: not _decoder_threads(), what="the decoder threads to end")
+    await until(lambda: not decoder_threads(), what="the decoder threads to end")
     return Recorded(
         timeline, controller.audio_history, command.seq, pending.request_id, running_seen, live
     )
-
-
-def _decoder_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("h2b-decoder") and t.is_alive()]
 
 
 @pytest.fixture(scope="module")

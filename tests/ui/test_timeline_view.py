@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from tests.audio_fixtures import silence, synthesize
-from tests.ui.loop_support import qasync_loop, run, until
+from tests.ui.loop_support import decoder_threads, qasync_loop, run, until
 from tests.ui.timeline_support import CHANNEL, big_timeline, open_session, recognition
 from tests.unit.session.harness import WALL0, Harness, complete, result, without
 from workbench.audio.memory_sources import PcmSource
@@ -116,12 +115,8 @@ async def _record(engine: Engine) -> Recorded:
         shown = [view.filter.entry(row).name for row in range(view.filter.rowCount())]
         view.shutdown()
         view.deleteLater()
-    await until(lambda: not _decoder_threads(), what="the decoder threads to end")
+    await until(lambda: not decoder_threads(), what="the decoder threads to end")
     return Recorded(timeline, inserted, shown, pending.request_id, refusal)
-
-
-def _decoder_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("h2b-decoder") and t.is_alive()]
 
 
 @pytest.fixture(scope="module")
