@@ -455,7 +455,7 @@ def test_a_save_into_a_missing_folder_says_why_in_plain_words(
     assert level == "error"
     assert text == (
         f"Could not save the audio to {chosen}: the folder does not exist. "
-        "pick an existing folder, or create it first."
+        "Pick an existing folder, or create it first."
     )
     assert view.controls.status_label.text() == text
     assert "Traceback" not in text

@@ -38,7 +38,7 @@ class AudioSourceError(Exception):
         self.cause = cause
         self.remedy = remedy
         text = f"{source}: {cause}"
-        super().__init__(f"{text}. {remedy}" if remedy else text)
+        super().__init__(f"{text}. {remedy[:1].upper()}{remedy[1:]}" if remedy else text)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ class AudioSaveError(Exception):
         self.path = path
         self.cause = cause
         self.remedy = remedy
-        super().__init__(f"could not save the audio to {path}: {cause}. {remedy}")
+        super().__init__(
+            f"could not save the audio to {path}: {cause}. {remedy[:1].upper()}{remedy[1:]}"
+        )
 
     @classmethod
     def from_os_error(cls, path: str, error: OSError) -> AudioSaveError:

@@ -66,7 +66,7 @@ def test_too_many_channels_are_named_in_plain_words(pulse: PulseServer) -> None:
     assert raw.value.args[1] == -9998
     error = describe_open_error(device, raw.value, 44100, 64)
     assert str(error).startswith(
-        "microphone 'pulse' (ALSA): the device does not offer 64 input channels. choose another"
+        "microphone 'pulse' (ALSA): the device does not offer 64 input channels. Choose another"
     )
     assert portaudio.open_streams() == 0
 
@@ -77,7 +77,7 @@ def test_a_device_gone_from_the_list_says_so(pulse: PulseServer) -> None:
         MicrophoneSource(gone).start()
     assert str(caught.value) == (
         "microphone 'USB Headset' (ALSA): the device is not in the device list any more "
-        "(unplugged?). plug it back in and refresh the device list, or pick another device"
+        "(unplugged?). Plug it back in and refresh the device list, or pick another device"
     )
 
 

@@ -101,7 +101,7 @@ def test_portaudio_missing_in_process(
         load_sounddevice()
     assert str(caught.value) == (
         "PortAudio: the Python package 'sounddevice' is not installed: no microphone can be "
-        "used. reinstall the workbench, or pip install sounddevice into its environment; "
+        "used. Reinstall the workbench, or pip install sounddevice into its environment; "
         "files, typed text and silence still work"
     )
     with pytest.raises(PortAudioMissingError):
@@ -144,7 +144,7 @@ def test_portaudio_library_missing_as_a_user_sees_it() -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == (
         "devices: PortAudio: PortAudio library not found: no microphone can be used. "
-        "install libportaudio2 (Debian/Ubuntu: apt install libportaudio2); "
+        "Install libportaudio2 (Debian/Ubuntu: apt install libportaudio2); "
         "files, typed text and silence still work"
     )
     as_json = subprocess.run(

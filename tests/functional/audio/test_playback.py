@@ -319,7 +319,7 @@ def test_no_output_device_is_a_plain_error(no_sound_server: None) -> None:
         player.play(chirp(), on_done=done)
     assert str(caught.value).startswith(
         "audio output: there is no output device at all (PortAudio lists none). "
-        "plug in speakers or a headset"
+        "Plug in speakers or a headset"
     )
     assert caught.value.source == "audio output"
     assert "PulseAudio or PipeWire is running" in caught.value.remedy
@@ -336,7 +336,7 @@ def test_an_unknown_output_device_is_named(pulse: PulseServer) -> None:
         player.play(chirp())
     assert str(caught.value) == (
         "audio output 'USB Speakers': there is no output device by that name (any more). "
-        "plug it back in, or pick another output device"
+        "Plug it back in, or pick another output device"
     )
     player.close()
 
@@ -368,7 +368,7 @@ def test_portaudio_missing_is_a_plain_error(monkeypatch: pytest.MonkeyPatch) -> 
         AudioPlayer().play(chirp())
     assert str(caught.value) == (
         "audio output: the Python package 'sounddevice' is not installed: nothing can be "
-        "played. reinstall the workbench, or pip install sounddevice into its environment; "
+        "played. Reinstall the workbench, or pip install sounddevice into its environment; "
         "or save the audio as a WAV file and play it with another program"
     )
 

@@ -95,13 +95,13 @@ def test_find_device_names_the_candidates_when_ambiguous() -> None:
     assert str(caught.value) == (
         "input device 'hw:': matches several input devices: "
         "[0] HDA Intel PCH: ALC3246 Analog (hw:0,0) (ALSA), "
-        "[2] USB Headset: Audio (hw:1,0) (ALSA). give the index or the full name"
+        "[2] USB Headset: Audio (hw:1,0) (ALSA). Give the index or the full name"
     )
 
 
 def test_find_device_lists_the_choices_when_unknown() -> None:
     with pytest.raises(
-        DeviceNotFoundError, match=r"no input device has that name\. choose one of: \[0\]"
+        DeviceNotFoundError, match=r"no input device has that name\. Choose one of: \[0\]"
     ):
         find_device("Blue Yeti", DEVICES)
     with pytest.raises(DeviceNotFoundError, match="no input device has that index"):
@@ -155,7 +155,7 @@ def test_open_errors_in_plain_words(error: Exception, cause: str) -> None:
 def test_busy_reads_as_a_sentence_with_its_remedy() -> None:
     assert str(describe_open_error(HEADSET, _open_error(-9985))) == (
         "microphone 'USB Headset: Audio (hw:1,0)' (ALSA): the device is busy or unavailable "
-        "(another program may be using it exclusively, or it was unplugged). close the program "
+        "(another program may be using it exclusively, or it was unplugged). Close the program "
         "that holds it or plug it back in, then try again; or pick another device"
     )
 

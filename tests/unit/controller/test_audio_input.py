@@ -307,7 +307,7 @@ async def test_a_source_failing_while_streaming_is_reported() -> None:
         await stream.switch_to(BreaksAfter(3))
         await until(lambda: bool(record.failed))
         await until(lambda: stream.source.label == SILENCE_LABEL)
-    assert record.failed == ["Broken: test: stopped working. plug it back in"]
+    assert record.failed == ["Broken: test: stopped working. Plug it back in"]
     assert record.changed == ["Broken: test", SILENCE_LABEL]
 
 

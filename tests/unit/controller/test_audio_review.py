@@ -152,7 +152,7 @@ async def test_save_into_a_missing_folder_names_the_path(tmp_path: Path) -> None
     message = str(caught.value)
     assert message == (
         f"could not save the audio to {path}: the folder does not exist. "
-        "pick an existing folder, or create it first"
+        "Pick an existing folder, or create it first"
     )
     assert caught.value.path == str(path)
     assert isinstance(caught.value.__cause__, FileNotFoundError)
@@ -163,7 +163,7 @@ async def test_save_into_a_missing_folder_names_the_path(tmp_path: Path) -> None
 async def test_save_over_a_folder_leaves_no_part_file(tmp_path: Path) -> None:
     folder = tmp_path / "taken.wav"
     folder.mkdir()
-    with pytest.raises(AudioSaveError, match=r"a folder has that name\. pick another file name"):
+    with pytest.raises(AudioSaveError, match=r"a folder has that name\. Pick another file name"):
         await _review(_history(), Factory()).save(folder, 1000, 2000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.wav"]
     assert folder.is_dir()
@@ -174,7 +174,7 @@ def test_an_unknown_os_error_keeps_its_words() -> None:
     described = AudioSaveError.from_os_error("/mnt/usb/a.wav", error)
     assert str(described) == (
         "could not save the audio to /mnt/usb/a.wav: Input/output error. "
-        "check the path and try again, or save elsewhere"
+        "Check the path and try again, or save elsewhere"
     )
 
 
@@ -280,7 +280,7 @@ async def test_a_player_that_cannot_play_leaves_the_review_stopped() -> None:
     review = _review(_history(), factory)
     told: list[bool] = []
     review.subscribe(told.append)
-    with pytest.raises(PlaybackError, match="plug one in"):
+    with pytest.raises(PlaybackError, match="Plug one in"):
         review.play(1000, 3000)
     assert told == []
     assert not review.playing
