@@ -611,6 +611,66 @@ def test_a_recognition_in_progress_grows_with_the_audio(
         run(qloop, review.aclose())
 
 
+def test_new_recognitions_show_by_themselves_until_a_row_is_chosen(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop
+) -> None:
+    from tests.unit.session.harness import Harness, complete
+    from workbench.protocol.causes import CompletionCause
+    from workbench.protocol.messages import (
+        Open,
+        Opened,
+        RecognitionInProgress,
+        Recognize,
+    )
+
+    h, history = Harness(), SentAudioHistory(seconds=60)
+    review = AudioReview(history)
+    docked = dock(history, h.timeline, review)
+    view = docked.history
+    pcm = np.full(480, 1000, dtype=np.int16)
+
+    def send_audio(chunks: int) -> None:
+        for _ in range(chunks):
+            history.append(history.end, pcm)
+            h.timeline.audio_position = history.end
+
+    async def scenario() -> None:
+        send_audio(5)
+        opened = h.send(Open(), at=0.0)
+        assert opened.request_id is not None
+        h.receive(Opened(request_id=opened.request_id, channel_id="c"), at=0.01)
+        send_audio(5)
+        assert view.showing_placeholder
+        assert view.following
+        first = h.send(Recognize(grammars=(DIGITS,)), at=0.5)
+        await until(lambda: view.marker_set is not None, what="the RECOGNIZE to show")
+        assert view.marker_set is not None
+        assert view.marker_set.title == f"RECOGNIZE #{first.request_id}"
+        assert view.marker_set.origin == first.audio_sample
+        assert docked.timeline.selected_seq is None  # nothing was chosen in the timeline
+        assert first.request_id is not None
+        h.receive(RecognitionInProgress(request_id=first.request_id, channel_id="c"), at=0.51)
+        h.receive(
+            complete(first.request_id, CompletionCause.NO_INPUT_TIMEOUT, channel_id="c"), at=1.0
+        )
+
+        assert docked.timeline.select_seq(opened.seq)  # the user picks the OPEN row
+        assert not view.following
+        assert view.marker_set is not None
+        assert view.marker_set.title.startswith("OPEN")
+        send_audio(5)
+        h.send(Recognize(grammars=(DIGITS,)), at=1.2)
+        await asyncio.sleep(0.3)  # three refresh ticks
+        assert view.marker_set is not None
+        assert view.marker_set.title.startswith("OPEN")  # stays on what was chosen
+
+    try:
+        run(qloop, scenario())
+    finally:
+        close(docked)
+        run(qloop, review.aclose())
+
+
 # -- the window ---------------------------------------------------------------------------------
 
 

@@ -41,7 +41,10 @@ if TYPE_CHECKING:
 
 __all__ = ["NOTHING_SELECTED", "NO_AUDIO", "AudioHistoryView"]
 
-NOTHING_SELECTED: Final = "Select a row of the timeline to see the audio sent around it."
+NOTHING_SELECTED: Final = (
+    "Select a row of the timeline to see the audio sent around it. Until you do, each new "
+    "recognition shows here by itself."
+)
 NO_AUDIO: Final = "No audio had been sent when this happened."
 REFRESH_MS: Final = 100
 """At most ten refreshes a second."""
@@ -72,6 +75,8 @@ class AudioHistoryView(QWidget):
         self._review = review
         self._seq: int | None = None
         self._anchor: int | None = None
+        self.following = True
+        """No row chosen yet: each new RECOGNIZE is shown as it is sent."""
         self._markers: MarkerSet | None = None
         self._drawn: tuple[int, ...] = ()
         self._dirty = False
@@ -134,8 +139,10 @@ class AudioHistoryView(QWidget):
     def show_entry(self, seq: int) -> None:
         """Show the audio around timeline entry ``seq`` (the timeline's ``entry_selected``).
 
-        Another entry of the request shown keeps the selection.
+        Another entry of the request shown keeps the selection. The view stops following new
+        recognitions: it stays on what the user chose.
         """
+        self.following = False
         self._seq = seq
         self._anchor = self._timeline.related(seq)[0].seq
         found = self._compute()
@@ -260,10 +267,20 @@ class AudioHistoryView(QWidget):
     # -- live updates --------------------------------------------------------------------------
 
     def _on_timeline_change(self, change: TimelineChange) -> None:
-        """An entry of the request shown (or any while it runs): recompute at the next tick."""
+        """An entry of the request shown (or any while it runs): recompute at the next tick.
+
+        While following, a new RECOGNIZE becomes the request shown.
+        """
+        entry = change.entry
+        new_recognition = entry.kind == "command" and entry.name == "RECOGNIZE"
+        if self.following and change.kind == "appended" and new_recognition:
+            self._seq = self._anchor = entry.seq
+            self.controls.forget_selection()
+            self._dirty = True
+            return
         if self._seq is None:
             return
-        entry, found = change.entry, self._markers
+        found = self._markers
         ours = self._anchor in (entry.seq, entry.pairs)
         shown = found is not None and any(m.seq == entry.seq for m in found.markers)
         if ours or shown or (found is not None and found.running):
