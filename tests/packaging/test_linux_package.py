@@ -5,7 +5,9 @@ One module-scoped build: PyInstaller with ``packaging/h2b-workbench.spec`` into 
 content is the same). The tests read the package like dpkg does, unpack it into a temporary root
 (``dpkg-deb -x``) and run the frozen executable found at ``/opt/h2b-workbench`` there:
 ``--version``, ``--self-test`` (the embedded server inside the bundle recognizes the bundled
-sample, offscreen) and one start of the window to measure when it is shown and connected.
+sample, offscreen), one start of the window to measure when it is shown and connected, and one
+start on a real X server (Xvfb, the ``xcb`` platform a Linux desktop uses, which needs the
+bundle's xcb plugin and the system libraries ``Depends`` names).
 The measures go to ``build/package/report.md``; nothing asserts a time.
 """
 
@@ -22,6 +24,7 @@ from types import ModuleType
 import pytest
 
 import workbench
+from tests.support.xvfb import private_xvfb
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(600)]
 
@@ -172,3 +175,24 @@ def test_the_installed_app_recognizes_through_its_own_embedded_server(
     assert 0 < marks["shown"] <= marks["connected"]
     built.report.add("frozen start → window shown", f"{marks['shown']:.2f} s")
     built.report.add("frozen start → connected to its local server", f"{marks['connected']:.2f} s")
+
+
+@pytest.mark.xvfb
+def test_the_installed_app_opens_its_window_on_an_x_server(installed: Path, tmp_path: Path) -> None:
+    env = build.isolated_env(tmp_path)
+    with private_xvfb() as display:
+        env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_DEBUG_PLUGINS="0")
+        env[build.BENCH_VARIABLE] = "connected"
+        done = subprocess.run(
+            [str(installed / "opt" / NAME / NAME)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "H2B-BENCH shown" in done.stdout, output
+    assert "H2B-BENCH connected" in done.stdout, output
+    assert "platform plugin" not in output, output

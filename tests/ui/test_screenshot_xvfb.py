@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
+from tests.support.xvfb import private_xvfb
+
 pytestmark = [pytest.mark.xvfb, pytest.mark.timeout(150)]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,24 +35,8 @@ APP = (
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    """A private Xvfb; ``-displayfd`` makes it pick a free display number and tell it."""
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as announced:
-            number = announced.readline().strip().decode()
-        assert number.isdigit(), f"Xvfb did not start (exit code {server.poll()})"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
-    assert server.returncode is not None
+    with private_xvfb() as value:
+        yield value
 
 
 def png_size(path: Path) -> tuple[int, int]:
