@@ -21,15 +21,24 @@ from PySide6.QtWidgets import QApplication
 
 T = TypeVar("T")
 SCENARIO_TIMEOUT_S = 30.0
+WIND_DOWN_S = 5.0
 
 
 def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync event loop on the test's QApplication, closed after the test (a fixture body)."""
+    """A qasync event loop on the test's QApplication, closed after the test (a fixture body).
+
+    Before closing, tasks still winding down get up to :data:`WIND_DOWN_S` to end, as the app's
+    loop keeps running while the window tears down: a widget's ``shutdown()`` cancels its tasks,
+    and a cancelled task may still have a child process to kill and reap (the TTS voice list).
+    """
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
         yield loop
     finally:
+        winding = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        if winding and not loop.is_closed():
+            loop.run_until_complete(asyncio.wait(winding, timeout=WIND_DOWN_S))
         loop.close()
         asyncio.set_event_loop(None)
         _kill_leftover_timers(loop)

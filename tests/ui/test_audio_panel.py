@@ -220,7 +220,8 @@ def test_errors_become_status_messages(
                 "TTS: espeak-ng is not installed. Install it (apt install espeak-ng)",
                 "error",
             )
-            assert not panel.busy
+            # The message comes from the source's observer; the task ends just after it.
+            await until(lambda: not panel.busy, what="the failed action to end")
             panel.sources.radios["text"].click()  # choosing text looks for the engines again
             assert not panel.sources.radios["text"].isEnabled()
             assert "apt install espeak-ng" in panel.sources.radios["text"].toolTip()
