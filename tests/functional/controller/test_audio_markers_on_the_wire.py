@@ -106,8 +106,9 @@ def check_frames_against_the_wire(t: Tapped, bytes_per_sample: int) -> None:
             continue
         at_client = entry.audio_sample - base
         at_proxy = frame.audio_bytes_before // bytes_per_sample
-        # Read by the client after the proxy relayed it: as much audio or a little more.
-        assert at_proxy <= at_client <= at_proxy + 250 * MS, (entry.name, at_proxy, at_client)
+        # Read by the client after the proxy relayed it: as much audio or a little more (a
+        # loaded machine may delay the read by a few chunks, never make it earlier).
+        assert at_proxy <= at_client <= at_proxy + 1000 * MS, (entry.name, at_proxy, at_client)
 
 
 def check_history_is_what_the_server_received(t: Tapped, codec: str) -> None:
@@ -162,7 +163,8 @@ async def test_markers_of_a_spoken_recognition_match_the_wire_and_the_speech(
     assert recognize.audio_sample < switch.at_sample  # the speech came after the RECOGNIZE
 
     speech_start = marker(markers, "speech start").sample
-    assert onset - 150 * MS <= speech_start <= onset + 300 * MS, (speech_start - onset) / MS
+    # Placed through the wall clock: a loaded machine adds its scheduling delays to the VAD's.
+    assert onset - 250 * MS <= speech_start <= onset + 400 * MS, (speech_start - onset) / MS
     soi = marker(markers, "START-OF-INPUT").sample
     assert onset <= soi <= onset + 1000 * MS, (soi - onset) / MS
     speech_end = marker(markers, "speech end").sample
