@@ -30,6 +30,7 @@ from pytestqt.qtbot import QtBot
 from tests.audio_fixtures import silence, synthesize
 from tests.support.keyrings import MemoryKeyring
 from tests.ui.loop_support import decoder_threads, qasync_loop, run, until
+from tests.unit.session.harness import Harness, complete
 from workbench.app.secrets_store import SecretStore
 from workbench.app.settings import Settings
 from workbench.app.window_app import Workbench
@@ -40,6 +41,13 @@ from workbench.client import Credentials, H2BConnection, local_profile
 from workbench.controller import SessionController
 from workbench.controller.audio_review import AudioReview
 from workbench.protocol import CompletionCause
+from workbench.protocol.messages import (
+    Open,
+    Opened,
+    RecognitionInProgress,
+    Recognize,
+    StartOfInput,
+)
 from workbench.recognition.engine import Engine
 from workbench.server.app import ServerConfig
 from workbench.server.auth import Credentials as ServerCredentials
@@ -533,29 +541,42 @@ def test_the_timer_does_nothing_when_nothing_changed(
     assert view.redraws == before
 
 
-def test_a_recognition_in_progress_grows_with_the_audio(
-    qtbot: QtBot, qloop: asyncio.AbstractEventLoop
-) -> None:
-    """A timeline fed frame by frame (real frames) and a history fed as the forwarder does."""
-    from tests.unit.session.harness import Harness
-    from workbench.protocol.messages import (
-        Open,
-        Opened,
-        RecognitionInProgress,
-        Recognize,
-        StartOfInput,
-    )
+class HandFed:
+    """A view over a timeline fed frame by frame (real frames through the session harness) and
+    a history fed as the forwarder feeds it: each chunk appended, then the audio position moved.
+    """
 
-    h, history = Harness(), SentAudioHistory(seconds=60)
-    review = AudioReview(history)
-    docked = dock(history, h.timeline, review)
-    view = docked.history
+    def __init__(self) -> None:
+        self.h = Harness()
+        self.history = SentAudioHistory(seconds=60)
+        self.review = AudioReview(self.history)
+        self.docked = dock(self.history, self.h.timeline, self.review)
+        self.view = self.docked.history
+
+    def send_audio(self, chunks: int, pcm: np.ndarray, *, after_a_gap: int = 0) -> None:
+        for chunk in range(chunks):
+            self.history.append(self.history.end + (after_a_gap if chunk == 0 else 0), pcm)
+            self.h.timeline.audio_position = self.history.end
+
+
+@pytest.fixture
+def hand_fed(qtbot: QtBot, qloop: asyncio.AbstractEventLoop) -> Iterator[HandFed]:
+    fed = HandFed()
+    try:
+        yield fed
+    finally:
+        close(fed.docked)
+        run(qloop, fed.review.aclose())
+
+
+def test_a_recognition_in_progress_grows_with_the_audio(
+    hand_fed: HandFed, qloop: asyncio.AbstractEventLoop
+) -> None:
+    h, history, docked, view = hand_fed.h, hand_fed.history, hand_fed.docked, hand_fed.view
     pcm = (np.sin(np.arange(480) / 5) * 8000).astype(np.int16)
 
     def send_audio(chunks: int, *, after_a_gap: int = 0) -> None:
-        for chunk in range(chunks):
-            history.append(history.end + (after_a_gap if chunk == 0 else 0), pcm)
-            h.timeline.audio_position = history.end
+        hand_fed.send_audio(chunks, pcm, after_a_gap=after_a_gap)
 
     async def scenario() -> None:
         opened = h.send(Open(), at=0.0)
@@ -604,35 +625,17 @@ def test_a_recognition_in_progress_grows_with_the_audio(
             view.controls.to_combo.currentText() == f"end of the view ({shown.seconds(end):+.2f} s)"
         )
 
-    try:
-        run(qloop, scenario())
-    finally:
-        close(docked)
-        run(qloop, review.aclose())
+    run(qloop, scenario())
 
 
 def test_new_recognitions_show_by_themselves_until_a_row_is_chosen(
-    qtbot: QtBot, qloop: asyncio.AbstractEventLoop
+    hand_fed: HandFed, qloop: asyncio.AbstractEventLoop
 ) -> None:
-    from tests.unit.session.harness import Harness, complete
-    from workbench.protocol.causes import CompletionCause
-    from workbench.protocol.messages import (
-        Open,
-        Opened,
-        RecognitionInProgress,
-        Recognize,
-    )
-
-    h, history = Harness(), SentAudioHistory(seconds=60)
-    review = AudioReview(history)
-    docked = dock(history, h.timeline, review)
-    view = docked.history
+    h, docked, view = hand_fed.h, hand_fed.docked, hand_fed.view
     pcm = np.full(480, 1000, dtype=np.int16)
 
     def send_audio(chunks: int) -> None:
-        for _ in range(chunks):
-            history.append(history.end, pcm)
-            h.timeline.audio_position = history.end
+        hand_fed.send_audio(chunks, pcm)
 
     async def scenario() -> None:
         send_audio(5)
@@ -664,11 +667,7 @@ def test_new_recognitions_show_by_themselves_until_a_row_is_chosen(
         assert view.marker_set is not None
         assert view.marker_set.title.startswith("OPEN")  # stays on what was chosen
 
-    try:
-        run(qloop, scenario())
-    finally:
-        close(docked)
-        run(qloop, review.aclose())
+    run(qloop, scenario())
 
 
 # -- the window ---------------------------------------------------------------------------------

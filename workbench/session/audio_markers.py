@@ -149,7 +149,7 @@ def _recognition_markers(
 def _recognition_frames(timeline: Timeline, recognize: TimelineEntry) -> list[TimelineEntry]:
     """The RECOGNIZE, what answered it, and the START-INPUT-TIMERS/STOP sent while it ran."""
     answers = list(timeline.related(recognize.seq))
-    last = max((e.seq for e in answers if e.name in ("RECOGNITION-COMPLETE",)), default=None)
+    last = max((e.seq for e in answers if e.name == "RECOGNITION-COMPLETE"), default=None)
     entries = timeline.entries
     stop = last if last is not None else len(entries) - 1
     for seq in range(recognize.seq + 1, stop + 1):
