@@ -137,8 +137,14 @@ def _recognition_markers(
     soi = next((e for e in frames if e.name == "START-OF-INPUT"), None)
     speech_start = speech[0].sample if speech else (soi.audio_sample if soi is not None else None)
     speech_end = speech[1].sample if len(speech) > 1 else None
+    cause = complete.completion_cause if complete is not None else None
     markers += _deadlines(
-        params, timers_start, speech_start, speech_end, end if end is not None else now_sample
+        params,
+        timers_start,
+        speech_start,
+        speech_end,
+        end if end is not None else now_sample,
+        fired=_FIRED_BY.get(cause or ""),
     )
     title = f"RECOGNIZE #{recognize.request_id}"
     if complete is not None and complete.completion_cause:
@@ -221,14 +227,35 @@ _FROM_SILENCE = "the end of speech"
 _SILENCE_TIMERS = frozenset({"speech_complete_timeout", "speech_incomplete_timeout"})
 
 
+_FIRED_BY = {
+    "NoInputTimeout": "no_input_timeout",
+    "Success": "speech_complete_timeout",
+    "PartialMatch": "speech_incomplete_timeout",
+    "SuccessMaxtime": "recognition_timeout",
+    "PartialMatchMaxtime": "recognition_timeout",
+    "NoMatchMaxtime": "recognition_timeout",
+    "HotwordMaxtime": "hotword_max_duration",
+}
+"""Completion cause → the timer that ended the recognition, where the cause names one timer
+(normal mode; NoMatch may be the incomplete or the no-match timer, so it names none; a hotword
+Success is a match, not a timer, and its mode has no speech-complete deadline)."""
+
+
 def _deadlines(
     params: dict[str, ParamValue],
     timers_start: int | None,
     speech_start: int | None,
     speech_end: int | None,
     end: int | None,
+    *,
+    fired: str | None,
 ) -> list[AudioMarker]:
-    """Each timer's deadline: (parameter, counted from, label) per mode, see the docstring."""
+    """Each timer's deadline: (parameter, counted from, label) per mode, see the docstring.
+
+    The timer the completion cause names (``fired``) was reached whatever the positions say:
+    deadlines counted from the reported speech are placed through the server's clock, which
+    may be off by more than the server took to decode (a busy machine, a remote server).
+    """
     mode = params.get("recognition_mode", ParamValue("normal", "")).value
     plan: list[tuple[str, int | None, str, str]]
     if mode == "hotword":
@@ -254,9 +281,11 @@ def _deadlines(
         speech_first = (
             name == "no_input_timeout" and speech_start is not None and speech_start < sample
         )
-        reached = not speech_first and (end is None or sample <= end)
+        reached = name == fired or (not speech_first and (end is None or sample <= end))
         detail = f"{name} = {ms} ms, {param.origin}; counted from {base_words}"
-        if speech_first:
+        if name == fired:
+            detail += "; this timer ended the recognition (its completion cause says so)"
+        elif speech_first:
             detail += "; disarmed: speech started before it"
         elif not reached:
             detail += "; not reached: the recognition had ended"

@@ -166,7 +166,9 @@ async def test_markers_of_a_spoken_recognition_match_the_wire_and_the_speech(
     # Placed through the wall clock: a loaded machine adds its scheduling delays to the VAD's.
     assert onset - 250 * MS <= speech_start <= onset + 400 * MS, (speech_start - onset) / MS
     soi = marker(markers, "START-OF-INPUT").sample
-    assert onset <= soi <= onset + 1000 * MS, (soi - onset) / MS
+    # Heard by the VAD, then read by the client: ~0.3 s here, seconds on a busy machine (the
+    # upper bounds are latency, not placement; the lower bounds are the placement checks).
+    assert onset <= soi <= onset + 3000 * MS, (soi - onset) / MS
     speech_end = marker(markers, "speech end").sample
     assert speech_start < speech_end <= switch.at_sample + len(spoken)
 
@@ -175,7 +177,9 @@ async def test_markers_of_a_spoken_recognition_match_the_wire_and_the_speech(
     assert deadline.reached
     done = marker(markers, "RECOGNITION-COMPLETE").sample
     # The server completes when the silence reaches the deadline, then decodes: a bit later.
-    assert deadline.sample - 100 * MS <= done <= deadline.sample + 1500 * MS, (
+    # The deadline counts from the speech end placed through the server's clock, as late as
+    # the speech start may be (400 ms above).
+    assert deadline.sample - 400 * MS <= done <= deadline.sample + 3000 * MS, (
         done - deadline.sample
     ) / MS
     no_input = marker(markers, "no-input 5000 ms")

@@ -284,3 +284,21 @@ def test_the_audio_position_survives_an_export(tmp_path) -> None:  # type: ignor
     again = markers_for(reloaded, 2)
     original = markers_for(s.timeline, 2)
     assert again == original
+
+
+def test_the_timer_the_cause_names_was_reached_even_when_the_server_clock_places_it_late() -> None:
+    s = Session()
+    s.open()
+    rid = s.send(Recognize(grammars=DIGITS, params={"speech_complete_timeout": 700}), at=1.0)
+    s.receive(RecognitionInProgress(request_id=rid, channel_id=CHAN), at=1.003)
+    s.receive(StartOfInput(request_id=rid, channel_id=CHAN), at=1.7)
+    # The server's clock runs 300 ms behind this one's: its speech end maps 300 ms late, and
+    # end + 700 ms lands after the RECOGNITION-COMPLETE that this very timer caused.
+    s.receive(complete(rid, body=speech_result(1.5 + 0.3, 2.3 + 0.3)), at=3.1)
+    markers = markers_for(s.timeline, len(s.timeline) - 1)
+    assert markers is not None
+    fired = deadline(markers, "speech complete")
+    assert fired.sample > by_label(markers)["RECOGNITION-COMPLETE"].sample
+    assert fired.reached
+    assert "this timer ended the recognition" in fired.detail
+    assert not deadline(markers, "speech incomplete").reached
